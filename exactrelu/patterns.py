@@ -1,0 +1,244 @@
+"""All activation patterns of the data, exactly, with a certificate of completeness (THEORY §2).
+
+A pattern is the sign vector ``1[x_k·u >= 0]`` of a (full-dimensional, open) cell of the central
+arrangement of the rows ``x_k`` (``[x_k, 1]`` with a bias).  Patterns of lower-dimensional faces are
+not returned: every u lies in the closure of some cell C, and there ``(Xu)_+ = D_C X u`` because rows
+with ``x_k·u = 0`` contribute zero either way (``proofs/patterns.md``).
+
+The completeness certificate is the exact cell count: the cells listed are distinct, each has an
+integer witness strictly inside, and their number equals the number of cells of the arrangement
+(Cover's formula after an exact general-position check, deletion–restriction otherwise), which the
+checker recomputes on its own.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from math import gcd
+
+import numpy as np
+
+from exactrelu.arrangement import Arrangement, as_object_matrix, build_arrangement, cover_count
+from exactrelu.cells import EssentialCells, essential_cells, exact_ray
+from exactrelu.errors import ProblemTooLargeError
+from exactrelu.io import Dataset, as_dataset
+from exactrelu.signs import fits_int64, max_bits, product_signs
+
+DEFAULT_MAX_CELLS = 2_000_000
+WITNESS_CHUNK = 1 << 14
+
+
+@dataclass(frozen=True)
+class CellEnumeration:
+    """Every cell of the arrangement of the data rows, with witnesses, facets and a certificate.
+
+    Attributes
+    ----------
+    patterns: bool array (count × n); ``patterns[i, k]`` is True iff ``x_k·u >= 0`` on cell i.
+    witnesses: integer array (count × D), a point strictly inside each cell (D = d, or d + 1 with
+        the bias weight last).
+    facets: for each cell, the rows whose hyperplane contains a facet of the closed cell.
+    arrangement: the merged hyperplane classes and the essential coordinates.
+    general_position: every rank-many hyperplanes are independent (the count is Cover's formula).
+    """
+
+    n: int
+    d: int
+    bias: bool
+    patterns: np.ndarray
+    witnesses: np.ndarray
+    facets: tuple[np.ndarray, ...]
+    arrangement: Arrangement = field(repr=False)
+    general_position: bool
+    status: str = "exact"
+
+    @property
+    def count(self) -> int:
+        return len(self.patterns)
+
+    @property
+    def claims(self) -> dict[str, str]:
+        return {name: "exact" for name in ("count", "complete", "patterns", "witnesses", "facets")}
+
+    @property
+    def certificate(self) -> dict[str, object]:
+        return {
+            "kind": "cell_count",
+            "hyperplanes": self.arrangement.m,
+            "rank": self.arrangement.rank,
+            "general_position": self.general_position,
+            "count_method": "cover" if self.general_position else "deletion_restriction",
+        }
+
+    def pattern_strings(self) -> list[str]:
+        """Patterns as strings of ``'0'``/``'1'`` (char k is ``'1'`` iff x_k·u >= 0)."""
+        chars = np.where(self.patterns, ord("1"), ord("0")).astype(np.uint8)
+        text = chars.tobytes().decode("ascii")
+        return [text[i * self.n : (i + 1) * self.n] for i in range(self.count)]
+
+    def to_json(self, dataset: Dataset, target: str | None = None) -> dict[str, object]:
+        """The certificate file of kind ``patterns`` (format in ``proofs/patterns.md``)."""
+        return {
+            "kind": "patterns",
+            "version": 1,
+            "n": self.n,
+            "d": self.d,
+            "bias": self.bias,
+            "data_sha256": dataset.sha256(),
+            "input": {"target": target, "round": dataset.round_digits},
+            "count": self.count,
+            "patterns": self.pattern_strings(),
+            "witnesses": [[str(int(v)) for v in row] for row in self.witnesses],
+            "facets": [cell.tolist() for cell in self.facets],
+            "status": self.status,
+            "claims": self.claims,
+            "certificate": self.certificate,
+        }
+
+
+def predicted_cell_count(arrangement: Arrangement) -> int:
+    """An upper bound on the number of cells, exact in general position (Cover's formula)."""
+    return cover_count(arrangement.m, arrangement.rank)
+
+
+def enumerate_patterns(
+    X: object,
+    bias: bool = False,
+    *,
+    max_cells: int = DEFAULT_MAX_CELLS,
+    progress: bool | None = None,
+) -> CellEnumeration:
+    """Enumerate every activation pattern of the data with a completeness certificate.
+
+    Parameters
+    ----------
+    X : array-like (n × d) of numbers (floats are converted exactly), or a :class:`Dataset`.
+    bias : use the rows ``[x_k, 1]`` (a hidden-layer bias).
+    max_cells : refuse, before any long work, data whose predicted cell count (Cover's bound)
+        exceeds this.
+    progress : show a progress bar (default: when stderr is a terminal).
+
+    Returns
+    -------
+    CellEnumeration
+
+    Raises
+    ------
+    ExactReluInputError : bad data; ProblemTooLargeError when the predicted count exceeds
+        ``max_cells``.
+
+    References
+    ----------
+    THEORY §2; T. Zaslavsky (1975) for the counts; T. Cover (1965) for general position.
+    """
+    dataset = X if isinstance(X, Dataset) else as_dataset(X)
+    arrangement = build_arrangement(dataset.X, bias)
+    predicted = predicted_cell_count(arrangement)
+    if predicted > max_cells:
+        raise ProblemTooLargeError(
+            f"predicted up to {predicted} cells ({arrangement.m} hyperplanes of rank "
+            f"{arrangement.rank}) exceeds the limit of {max_cells}; raise it with --max-cells "
+            f"(max_cells= in Python)"
+        )
+    if progress is None:
+        progress = sys.stderr.isatty()
+    E = as_object_matrix(arrangement.essential_rows(), arrangement.rank)
+    cells = essential_cells(E, progress=progress)
+    if cells.general_position and len(cells.patterns) != predicted:
+        raise AssertionError("general position but the cell count differs from Cover's formula")
+    witnesses = _lift(_witnesses(E, cells), arrangement)
+    return CellEnumeration(
+        n=dataset.n,
+        d=dataset.d,
+        bias=bias,
+        patterns=_expand_patterns(cells.patterns, arrangement),
+        witnesses=witnesses,
+        facets=_expand_facets(cells, arrangement),
+        arrangement=arrangement,
+        general_position=cells.general_position,
+    )
+
+
+def _witnesses(E: np.ndarray, cells: EssentialCells) -> np.ndarray:
+    """Integer witnesses in essential coordinates: rounded ray sums, verified exactly.
+
+    The scale 2^K is chosen so that the exact check of ``E @ u`` fits in int64; a cell whose
+    rounded witness fails the exact check gets the exact sum of its integer extreme rays.
+    """
+    N, r = cells.ray_sums.shape
+    if r == 0:
+        return np.zeros((N, 0), dtype=np.int64)
+    e_bits = max_bits(E)
+    K = max(20, min(40, 61 - e_bits - r.bit_length()))
+    scale = np.abs(cells.ray_sums).max(axis=1, keepdims=True)
+    scale[scale == 0] = 1.0
+    U = np.rint(cells.ray_sums * (2.0**K / scale)).astype(np.int64)
+    positive = cells.patterns
+    failed = []
+    for start in range(0, N, WITNESS_CHUNK):
+        stop = min(start + WITNESS_CHUNK, N)
+        signs = product_signs(U[start:stop], E)
+        bad = np.any((signs > 0) != positive[start:stop], axis=1) | np.any(signs == 0, axis=1)
+        failed.extend(start + np.nonzero(bad)[0])
+    if not failed:
+        return U
+    return _exact_witnesses(E, cells, U, failed)
+
+
+def _exact_witnesses(E: np.ndarray, cells: EssentialCells, U: np.ndarray, failed) -> np.ndarray:
+    """Replace failed witnesses by the exact sum of the cell's integer extreme rays."""
+    cell_of, lines, ray_signs = cells.incidence
+    exact = U.astype(object)
+    for cell in failed:
+        total = [0] * E.shape[1]
+        for i in np.nonzero(cell_of == cell)[0]:
+            ray = exact_ray(E, cells.lines[lines[i]], int(ray_signs[i]))
+            total = [a + b for a, b in zip(total, ray, strict=True)]
+        divisor = gcd(*total)
+        exact[cell] = [v // divisor for v in total]
+        values = [sum(int(h) * v for h, v in zip(row, exact[cell], strict=True)) for row in E]
+        if any((v > 0) != bool(p) or v == 0 for v, p in zip(values, cells.patterns[cell], strict=True)):
+            raise AssertionError(f"the sum of the extreme rays of cell {cell} is not inside it")
+    if fits_int64(max_bits(exact), 0, 1):
+        return exact.astype(np.int64)
+    return exact
+
+
+def _lift(W: np.ndarray, arrangement: Arrangement) -> np.ndarray:
+    """Pad essential-coordinate witnesses with zeros to the ambient dimension."""
+    out = np.zeros((len(W), arrangement.dim), dtype=W.dtype)
+    if W.dtype == object:
+        out[:] = 0
+    out[:, list(arrangement.coords)] = W
+    return out
+
+
+def _expand_patterns(class_patterns: np.ndarray, arrangement: Arrangement) -> np.ndarray:
+    """From signs of hyperplane classes to ``1[x_k·u >= 0]`` for every row (zero rows: 1)."""
+    class_of = np.array(arrangement.class_of, dtype=np.int64)
+    flip = np.array(arrangement.orientation) < 0
+    out = np.ones((len(class_patterns), len(class_of)), dtype=bool)
+    nonzero = class_of >= 0
+    out[:, nonzero] = class_patterns[:, class_of[nonzero]] ^ flip[nonzero]
+    return out
+
+
+def _expand_facets(cells: EssentialCells, arrangement: Arrangement) -> tuple[np.ndarray, ...]:
+    """Facet classes of each cell, expanded to all rows of each class, ascending."""
+    members = [np.array(rows, dtype=np.int64) for rows in arrangement.class_members()]
+    N = len(cells.patterns)
+    bounds = np.searchsorted(cells.facets[:, 0], np.arange(N + 1))
+    out = []
+    for i in range(N):
+        planes = cells.facets[bounds[i] : bounds[i + 1], 1]
+        rows = np.concatenate([members[p] for p in planes]) if len(planes) else np.empty(0, np.int64)
+        out.append(np.sort(rows))
+    return tuple(out)
+
+
+def rows_as_fractions(X: Sequence[Sequence[object]]) -> list[list[Fraction]]:
+    """Convenience for tests and benchmarks: the exact rows of array-like data."""
+    return [list(row) for row in as_dataset(X).X]

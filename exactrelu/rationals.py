@@ -1,0 +1,63 @@
+"""Exact conversion of user numbers to rationals and the JSON text form of rationals.
+
+DESIGN.md: floats are converted exactly (``Fraction(0.1)`` is a dyadic rational), decimal strings
+exactly (``"0.1"`` is 1/10), and an exact rational is written ``"p/q"`` or ``"p"``.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from numbers import Rational
+
+import numpy as np
+
+from exactrelu.errors import ExactReluInputError
+
+
+def to_fraction(value: object, what: str = "value") -> Fraction:
+    """Return ``value`` as an exact Fraction; floats exactly, strings as decimals or ``p/q``."""
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        raise ExactReluInputError(f"{what} must be a number, got {value!r}")
+    if isinstance(value, (int, np.integer)):
+        return Fraction(int(value))
+    if isinstance(value, Rational):
+        return Fraction(value.numerator, value.denominator)
+    if isinstance(value, (float, np.floating)):
+        if not math.isfinite(float(value)):
+            raise ExactReluInputError(f"{what} must be finite, got {value!r}")
+        return Fraction(float(value))
+    if isinstance(value, str):
+        return parse_rational(value, what)
+    raise ExactReluInputError(f"{what} must be a number, got {value!r}")
+
+
+def parse_rational(text: str, what: str = "value") -> Fraction:
+    """Parse a decimal (``-0.25``, ``1e-3``) or ``p/q`` string exactly."""
+    stripped = text.strip()
+    try:
+        return Fraction(stripped)
+    except (ValueError, ZeroDivisionError):
+        raise ExactReluInputError(f"{what} is not an exact number: {text!r}") from None
+
+
+def rational_str(value: Fraction | int) -> str:
+    """The JSON form of an exact rational: ``"p/q"`` in lowest terms, or ``"p"``."""
+    value = Fraction(value)
+    if value.denominator == 1:
+        return str(value.numerator)
+    return f"{value.numerator}/{value.denominator}"
+
+
+def integer_row(row: list[Fraction]) -> list[int]:
+    """The primitive integer vector positively proportional to ``row`` (zero row stays zero)."""
+    lcm = 1
+    for entry in row:
+        lcm = math.lcm(lcm, entry.denominator)
+    ints = [int(entry * lcm) for entry in row]
+    divisor = math.gcd(*ints)
+    if divisor == 0:
+        return ints
+    return [entry // divisor for entry in ints]

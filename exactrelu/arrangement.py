@@ -28,7 +28,7 @@ class Arrangement:
     Attributes
     ----------
     dim: ambient dimension D (d, or d + 1 with a bias).
-    classes: m primitive integer normals, first nonzero entry positive, pairwise non-parallel.
+    classes: m primitive integer normals (each its first row's), pairwise non-parallel.
     class_of: for each row, the index of its class, or -1 for a zero row.
     orientation: for each row, +1 if it is a positive multiple of its class normal, -1 if negative
         (0 for zero rows).
@@ -75,6 +75,7 @@ def build_arrangement(X: Sequence[Sequence[Fraction]], bias: bool = False) -> Ar
     dim = len(rows[0])
     index: dict[tuple[int, ...], int] = {}
     classes: list[tuple[int, ...]] = []
+    class_sign: list[int] = []
     class_of: list[int] = []
     orientation: list[int] = []
     for row in rows:
@@ -87,10 +88,13 @@ def build_arrangement(X: Sequence[Sequence[Fraction]], bias: bool = False) -> Ar
         sign = 1 if lead > 0 else -1
         key = tuple(sign * v for v in normal)
         if key not in index:
+            # The class normal is its first row's own primitive vector, so that rows of
+            # generic data map to their classes without any sign change.
             index[key] = len(classes)
-            classes.append(key)
+            classes.append(tuple(normal))
+            class_sign.append(sign)
         class_of.append(index[key])
-        orientation.append(sign)
+        orientation.append(sign * class_sign[index[key]])
     coords = pivot_columns(classes, dim)
     return Arrangement(dim, tuple(classes), tuple(class_of), tuple(orientation), coords)
 

@@ -239,13 +239,15 @@ def _line_signs(E, E_float, S, ell, ell_abs) -> np.ndarray:
 
     Float filter: the error of the float value is at most ``tau·(ell_abs·|h_k|)`` with
     ``tau = 2^-52·(k! + 2k + r + 4)``, twice the standard bound γ for the Leibniz sums (k!
-    terms of k factors, inputs rounded to float) followed by a dot product of length r.
+    terms of k factors, inputs rounded to float) followed by a dot product of length r; and
+    ``ell_abs·|h_k| <= max(ell_abs)·‖h_k‖_1``, a rank-one bound that is cheap to form.
     Entries on the subset itself are zero by construction.
     """
     L, k = S.shape
     r = E.shape[1]
     approx = ell @ E_float.T
-    bound = (2.0**-52 * (factorial(k) + 2 * k + r + 4)) * (ell_abs @ np.abs(E_float).T)
+    tau = 2.0**-52 * (factorial(k) + 2 * k + r + 4)
+    bound = np.outer(tau * ell_abs.max(axis=1), np.abs(E_float).sum(axis=1))
     signs = np.sign(approx).astype(np.int8)
     rows = np.arange(L)[:, None]
     undecided = ~(np.abs(approx) > bound)

@@ -220,23 +220,35 @@ def _expand_patterns(class_patterns: np.ndarray, arrangement: Arrangement) -> np
     """From signs of hyperplane classes to ``1[x_k·u >= 0]`` for every row (zero rows: 1)."""
     class_of = np.array(arrangement.class_of, dtype=np.int64)
     flip = np.array(arrangement.orientation) < 0
-    out = np.ones((len(class_patterns), len(class_of)), dtype=bool)
-    nonzero = class_of >= 0
-    out[:, nonzero] = class_patterns[:, class_of[nonzero]] ^ flip[nonzero]
+    if np.array_equal(class_of, np.arange(len(class_of))) and not flip.any():
+        return class_patterns  # no zero, parallel or negatively oriented rows
+    N, m = class_patterns.shape
+    with_ones = np.ones((N, m + 1), dtype=bool)  # column m: the pattern of a zero row
+    with_ones[:, :m] = class_patterns
+    out = np.take(with_ones, np.where(class_of >= 0, class_of, m), axis=1)
+    out ^= flip
     return out
 
 
 def _expand_facets(cells: EssentialCells, arrangement: Arrangement) -> tuple[np.ndarray, ...]:
     """Facet classes of each cell, expanded to all rows of each class, ascending."""
-    members = [np.array(rows, dtype=np.int64) for rows in arrangement.class_members()]
-    N = len(cells.patterns)
-    bounds = np.searchsorted(cells.facets[:, 0], np.arange(N + 1))
-    out = []
-    for i in range(N):
-        planes = cells.facets[bounds[i] : bounds[i + 1], 1]
-        rows = np.concatenate([members[p] for p in planes]) if len(planes) else np.empty(0, np.int64)
-        out.append(np.sort(rows))
-    return tuple(out)
+    members = arrangement.class_members()
+    cell, plane = cells.facets[:, 0], cells.facets[:, 1]
+    if any(len(rows) != 1 for rows in members):
+        sizes = np.array([len(rows) for rows in members], dtype=np.int64)
+        flat = np.array([row for rows in members for row in rows], dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        cell = np.repeat(cell, sizes[plane])
+        offsets = np.arange(len(cell)) - np.repeat(np.cumsum(sizes[plane]) - sizes[plane], sizes[plane])
+        rows = flat[np.repeat(starts[plane], sizes[plane]) + offsets]
+        order = np.lexsort((rows, cell))
+        cell, plane = cell[order], rows[order]
+    else:
+        plane = np.array([rows[0] for rows in members], dtype=np.int64)[plane]
+        order = np.lexsort((plane, cell))
+        cell, plane = cell[order], plane[order]
+    bounds = np.searchsorted(cell, np.arange(1, len(cells.patterns)))
+    return tuple(np.split(plane, bounds))
 
 
 def rows_as_fractions(X: Sequence[Sequence[object]]) -> list[list[Fraction]]:

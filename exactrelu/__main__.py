@@ -1,0 +1,7 @@
+"""``python -m exactrelu`` runs the command line."""
+
+import sys
+
+from exactrelu.cli import main
+
+sys.exit(main())

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import importlib.metadata
 import itertools
 import json
 import math
@@ -42,13 +43,14 @@ Size = tuple[int, int]
 ENTRY_BOUND = 10**5
 MAX_CELLS = 2_000_000
 BIG_SIZES: list[Size] = [(500, 3), (100, 4), (40, 5)]
-LP_SIZES: list[Size] = [(40, 3), (20, 4), (15, 5)]
+LP_SIZES: list[Size] = [(40, 3), (60, 3), (20, 4), (25, 4), (15, 5), (18, 5)]
 QUICK_BIG_SIZES: list[Size] = [(60, 3), (25, 4), (14, 5)]
 QUICK_LP_SIZES: list[Size] = [(12, 3), (9, 4), (8, 5)]
 PRIME = 268_435_399  # largest prime below 2^28: residue products fit in int64 with room to sum
 LP_TOL = 1e-9
 FLOOR_REPEATS = 3
-FLOOR_CHUNK = 8192  # witnesses per block of np.sign(X @ W.T)
+FLOOR_CHUNK_ENTRIES = 1 << 23  # n × witnesses per block of np.sign(X @ W.T) ...
+FLOOR_CHUNK_MAX = 1 << 15  # ... and at most this many witnesses (cache-friendly on this box)
 SAMPLE_CHUNK_ENTRIES = 4_000_000  # n × samples per block of Gaussian gates
 
 
@@ -118,6 +120,8 @@ def general_position(X: np.ndarray, chunk: int = 8192) -> bool:
     import flint
 
     n, d = X.shape
+    if d == 1:
+        return bool(np.all(X != 0))
     if n <= d:
         return flint.fmpz_mat([[int(v) for v in row] for row in X]).rank() == n
     residues = X % PRIME
@@ -153,7 +157,6 @@ def _cert_general_position(cert: dict[str, Any]) -> bool | None:
 def run_engine(X: np.ndarray, check: bool = True) -> dict[str, Any]:
     """Enumerate (with certificate), serialise and check; return times and the cells object."""
     import exactrelu
-    from exactrelu.checker import check_certificate
     from exactrelu.io import as_dataset
 
     cells, t_enum = _timed(exactrelu.enumerate_patterns, X, bias=False, max_cells=MAX_CELLS)
@@ -163,6 +166,12 @@ def run_engine(X: np.ndarray, check: bool = True) -> dict[str, Any]:
     dataset = as_dataset(X)
     cert, out["to_json_s"] = _timed(cells.to_json, dataset)
     out["cert_gp"] = _cert_general_position(cert)
+    try:
+        from exactrelu.checker import check_certificate
+    except ImportError as exc:
+        out["check_error"] = f"checker unavailable: {exc}"
+        print(f"  {out['check_error']}", file=sys.stderr)
+        return out
     X_exact = [[Fraction(v) for v in row] for row in dataset.X]
     verdict, out["check_s"] = _timed(check_certificate, cert, X_exact, y=None)
     out["check_verdict"] = str(verdict)
@@ -183,24 +192,40 @@ def witnesses_float(W: Any) -> np.ndarray:
     return np.array([[float(int(v) >> shift) for v in row] for row in W], dtype=np.float64)
 
 
+def _floor_chunk(n: int) -> int:
+    """Witnesses per block for the floor: about FLOOR_CHUNK_ENTRIES products, capped."""
+    return max(1, min(FLOOR_CHUNK_MAX, FLOOR_CHUNK_ENTRIES // n))
+
+
 def floor_time(X: np.ndarray, W: np.ndarray) -> float:
-    """Best-of-FLOOR_REPEATS seconds to evaluate np.sign(X @ W.T) in float64, chunked."""
+    """Best-of-FLOOR_REPEATS seconds to evaluate np.sign(X @ W.T) in float64, chunked.
+
+    Output buffers are allocated once, outside the timing (``out=``): on this VM fresh
+    megabyte-sized temporaries cost more in page faults than the arithmetic itself.
+    """
     Xf = X.astype(np.float64)
+    chunk = _floor_chunk(X.shape[0])
+    blocks = [W[lo : lo + chunk].T for lo in range(0, W.shape[0], chunk)]
+    n = X.shape[0]
+    outs = {k: (np.empty((n, k)), np.empty((n, k))) for k in {b.shape[1] for b in blocks}}
     best = math.inf
-    for _ in range(FLOOR_REPEATS):
+    for repeat in range(FLOOR_REPEATS + 1):  # repeat 0 is an untimed warm-up
         start = time.perf_counter()
-        for lo in range(0, W.shape[0], FLOOR_CHUNK):
-            np.sign(Xf @ W[lo : lo + FLOOR_CHUNK].T)
-        best = min(best, time.perf_counter() - start)
+        for block in blocks:
+            product, signs = outs[block.shape[1]]
+            np.sign(np.matmul(Xf, block, out=product), out=signs)
+        if repeat:
+            best = min(best, time.perf_counter() - start)
     return best
 
 
 def floor_signs_agree(X: np.ndarray, W: np.ndarray, patterns: np.ndarray) -> bool:
     """Untimed sanity check: float signs of the witnesses reproduce the patterns, no zeros."""
     Xf = X.astype(np.float64)
-    for lo in range(0, W.shape[0], FLOOR_CHUNK):
-        values = W[lo : lo + FLOOR_CHUNK] @ Xf.T
-        if np.any(values == 0) or not np.array_equal(values > 0, patterns[lo : lo + FLOOR_CHUNK]):
+    chunk = _floor_chunk(X.shape[0])
+    for lo in range(0, W.shape[0], chunk):
+        values = W[lo : lo + chunk] @ Xf.T
+        if np.any(values == 0) or not np.array_equal(values > 0, patterns[lo : lo + chunk]):
             return False
     return True
 
@@ -222,11 +247,14 @@ def sample_patterns(X: np.ndarray, samples: int, seed: int) -> np.ndarray:
     Xf = X.astype(np.float64)
     chunk = max(1, SAMPLE_CHUNK_ENTRIES // n)
     found = np.empty(0, dtype=f"V{(n + 7) // 8}")
+    pending: list[np.ndarray] = []
     for lo in range(0, samples, chunk):
         gates = rng.standard_normal((min(chunk, samples - lo), d))
-        batch = np.unique(_packed(gates @ Xf.T >= 0))
-        found = np.unique(np.concatenate([found, batch]))
-    return found
+        pending.append(np.unique(_packed(gates @ Xf.T >= 0)))
+        if sum(b.size for b in pending) > max(found.size, 500_000):
+            found = np.unique(np.concatenate([found, *pending]))
+            pending = []
+    return np.unique(np.concatenate([found, *pending]))
 
 
 def sampling_stats(X: np.ndarray, patterns: np.ndarray, factor: int, seed: int) -> dict[str, Any]:
@@ -238,7 +266,7 @@ def sampling_stats(X: np.ndarray, patterns: np.ndarray, factor: int, seed: int) 
         "samples": factor * count,
         "distinct": int(found.size),
         "found": int(hit.sum()),
-        "fraction": float(hit.sum()) / count if count else float("nan"),
+        "percent": 100.0 * float(hit.sum()) / count if count else float("nan"),
         "spurious": int((~hit).sum()),
         "sample_s": seconds,
     }
@@ -389,9 +417,53 @@ def bench_lp(n: int, d: int, seed: int) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 # Output
 
+Column = tuple[str, str, str]  # (header, key path "a" or "a.b", format spec; "" for str())
 
-def _fmt(value: Any, spec: str = "") -> str:
-    """Format a table cell; missing values print as '-'."""
+ENGINE_COLUMNS: list[Column] = [
+    ("n", "n", ""),
+    ("d", "d", ""),
+    ("cover", "cover", ""),
+    ("cells", "count", ""),
+    ("=cover", "count_ok", ""),
+    ("gp", "gp", ""),
+    ("gp(cert)", "cert_gp", ""),
+    ("enum_s", "enum_s", ".3f"),
+    ("to_json_s", "to_json_s", ".3f"),
+    ("check_s", "check_s", ".3f"),
+    ("floor_s", "floor_s", ".3g"),
+    ("enum/floor", "enum_over_floor", ".0f"),
+]
+SAMPLING_COLUMNS: list[Column] = [
+    ("n", "n", ""),
+    ("d", "d", ""),
+    ("cells", "count", ""),
+    ("samples", "sampling.samples", ""),
+    ("distinct", "sampling.distinct", ""),
+    ("found", "sampling.found", ""),
+    ("found_%", "sampling.percent", ".2f"),
+    ("spurious", "sampling.spurious", ""),
+    ("sample_s", "sampling.sample_s", ".2f"),
+]
+LP_COLUMNS: list[Column] = [
+    ("n", "n", ""),
+    ("d", "d", ""),
+    ("cover", "cover", ""),
+    ("cells", "count", ""),
+    ("lp_cells", "lp_count", ""),
+    ("lp_ok", "lp_count_ok", ""),
+    ("same_set", "lp_same_set", ""),
+    ("lp_solves", "lp_solves", ""),
+    ("lp_s", "lp_s", ".2f"),
+    ("enum_s", "enum_s", ".3g"),
+    ("lp/enum", "lp_over_enum", ".0f"),
+]
+
+
+def _cell(row: dict[str, Any], path: str, spec: str) -> str:
+    """Format one table cell from a (possibly nested) row; missing values print as '-'."""
+    value: Any = row
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
     if value is None:
         return "-"
     if isinstance(value, bool):
@@ -399,55 +471,53 @@ def _fmt(value: Any, spec: str = "") -> str:
     return format(value, spec)
 
 
-def _print_table(title: str, header: list[str], rows: list[list[str]]) -> None:
-    """Print a right-aligned plain-text table."""
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+def print_table(title: str, columns: list[Column], rows: list[dict[str, Any]]) -> None:
+    """Print a right-aligned plain-text table, then any per-row errors."""
+    cells = [[_cell(row, path, spec) for _, path, spec in columns] for row in rows]
+    headers = [header for header, _, _ in columns]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
     print(f"\n{title}")
-    print("  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)))
+    print("  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True)))
     print("  ".join("-" * w for w in widths))
-    for r in rows:
-        print("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)))
+    for c in cells:
+        print("  ".join(v.rjust(w) for v, w in zip(c, widths, strict=True)))
 
 
-def print_engine_table(rows: list[dict[str, Any]]) -> None:
-    """Table A: exact enumeration with certificate, checker, floor."""
-    header = ["n", "d", "cover", "cells", "=cover", "gp", "gp(cert)", "enum_s", "to_json_s",
-              "check_s", "floor_s", "enum/floor"]
-    body = [[str(r["n"]), str(r["d"]), str(r["cover"]), _fmt(r.get("count")),
-             _fmt(r.get("count_ok")), _fmt(r["gp"]), _fmt(r.get("cert_gp")),
-             _fmt(r.get("enum_s"), ".3f"), _fmt(r.get("to_json_s"), ".3f"),
-             _fmt(r.get("check_s"), ".3f"), _fmt(r.get("floor_s"), ".4f"),
-             _fmt(r.get("enum_over_floor"), ".0f")] for r in rows]
-    _print_table("A. Exact enumeration (enumerate_patterns, certificate included)", header, body)
-    for r in rows:
-        if "error" in r:
-            print(f"   n={r['n']} d={r['d']}: engine error {r['error']}")
+def print_notes(rows: list[dict[str, Any]]) -> None:
+    """Print the checker's verdicts and any errors below table A."""
+    labels = {"check_verdict": "checker", "check_error": "checker", "error": "engine error"}
+    for row in rows:
+        for key, label in labels.items():
+            if key in row:
+                print(f"  n={row['n']} d={row['d']}: {label}: {row[key]}")
 
 
-def print_sampling_table(rows: list[dict[str, Any]]) -> None:
-    """Table B: Gaussian gate sampling against the exact cells."""
-    header = ["n", "d", "cells", "samples", "distinct", "found", "found_%", "spurious", "sample_s"]
-    body = []
-    for r in rows:
-        s = r.get("sampling")
-        if s is None:
-            continue
-        body.append([str(r["n"]), str(r["d"]), str(r["count"]), str(s["samples"]),
-                     str(s["distinct"]), str(s["found"]), f"{100 * s['fraction']:.2f}",
-                     str(s["spurious"]), f"{s['sample_s']:.2f}"])
-    if body:
-        _print_table("B. Gaussian gate sampling, samples = factor x cells", header, body)
+def print_report(engine_rows: list[dict[str, Any]], lp_rows: list[dict[str, Any]]) -> None:
+    """Print tables A (exact enumeration), B (Gaussian sampling), C (LP baseline)."""
+    if engine_rows:
+        print_table(
+            "A. Exact enumeration (certificate included), checker, float floor",
+            ENGINE_COLUMNS,
+            engine_rows,
+        )
+        print_notes(engine_rows)
+        sampled = [row for row in engine_rows if "sampling" in row]
+        if sampled:
+            print_table(
+                "B. Gaussian gate sampling, samples = factor x cells", SAMPLING_COLUMNS, sampled
+            )
+    if lp_rows:
+        print_table(
+            "C. Baseline: one HiGHS LP per candidate sign vector, incremental", LP_COLUMNS, lp_rows
+        )
 
 
-def print_lp_table(rows: list[dict[str, Any]]) -> None:
-    """Table C: the one-LP-per-candidate baseline against the engine on the same data."""
-    header = ["n", "d", "cover", "cells", "lp_cells", "lp_ok", "same_set", "lp_solves", "lp_s",
-              "enum_s", "lp/enum"]
-    body = [[str(r["n"]), str(r["d"]), str(r["cover"]), _fmt(r.get("count")), str(r["lp_count"]),
-             _fmt(r.get("lp_count_ok")), _fmt(r.get("lp_same_set")), str(r["lp_solves"]),
-             f"{r['lp_s']:.2f}", _fmt(r.get("enum_s"), ".4f"), _fmt(r.get("lp_over_enum"), ".0f")]
-            for r in rows]
-    _print_table("C. Baseline: one HiGHS LP per candidate sign vector, incremental", header, body)
+def _version(package: str) -> str | None:
+    """Installed version of a distribution, or None."""
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 def _meta(args: argparse.Namespace) -> dict[str, Any]:
@@ -458,10 +528,13 @@ def _meta(args: argparse.Namespace) -> dict[str, Any]:
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
         "numpy": np.__version__,
-        "highspy": getattr(highspy, "__version__", None),
+        "highspy": _version("highspy"),
+        "exactrelu": _version("exactrelu"),
         "seed": args.seed,
         "sample_factor": args.sample_factor,
         "entry_bound": ENTRY_BOUND,
+        "blas_threads": args.blas_threads,
+        "load_average_before": os.getloadavg(),
     }
 
 
@@ -482,13 +555,25 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes only (< 1 minute)")
-    parser.add_argument("--sizes", type=parse_sizes, default=None,
-                        help="sizes for tables A and B, e.g. 500x3,100x4,40x5")
-    parser.add_argument("--lp-sizes", type=parse_sizes, default=None,
-                        help="sizes for the LP baseline (table C), e.g. 40x3,20x4; '' skips it")
+    parser.add_argument(
+        "--sizes",
+        type=parse_sizes,
+        default=None,
+        help="sizes for tables A and B, e.g. 500x3,100x4,40x5",
+    )
+    parser.add_argument(
+        "--lp-sizes",
+        type=parse_sizes,
+        default=None,
+        help="sizes for the LP baseline (table C), e.g. 40x3,20x4; '' skips it",
+    )
     parser.add_argument("--seed", type=int, default=0, help="data and sampling seed (default 0)")
-    parser.add_argument("--sample-factor", type=int, default=10,
-                        help="Gaussian samples per true cell (default 10)")
+    parser.add_argument(
+        "--sample-factor", type=int, default=10, help="Gaussian samples per true cell (default 10)"
+    )
+    parser.add_argument(
+        "--blas-threads", type=int, default=1, help="BLAS threads (default 1; 0 = library default)"
+    )
     parser.add_argument("--json", metavar="OUT", default=None, help="also write numbers here")
     args = parser.parse_args(argv)
     if args.sizes is None:
@@ -498,12 +583,26 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmarks, print the tables, optionally write JSON."""
-    args = parse_args(argv)
-    meta = _meta(args)
-    print(f"exactrelu pattern benchmark: seed {args.seed}, entries uniform in "
-          f"[-{ENTRY_BOUND}, {ENTRY_BOUND}], no bias, {meta['cpus']} CPUs, {meta['platform']}")
+def blas_limit(threads: int) -> contextlib.AbstractContextManager[Any]:
+    """Limit BLAS threads (threadpoolctl) for stable timings on a shared machine; 0 = no limit.
+
+    With several BLAS threads on a busy 2-core machine a small ``X @ W.T`` intermittently takes
+    hundreds of times longer (a thread is descheduled), which makes the floor meaningless.
+    """
+    if threads <= 0:
+        return contextlib.nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        print(
+            "threadpoolctl missing: set OPENBLAS_NUM_THREADS=1 for stable timings", file=sys.stderr
+        )
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=threads, user_api="blas")
+
+
+def run_all(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Run tables A/B (args.sizes) and C (args.lp_sizes), with progress on stderr."""
     engine_rows = []
     for n, d in args.sizes:
         print(f"  running n={n} d={d} ...", file=sys.stderr, flush=True)
@@ -512,16 +611,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     for n, d in args.lp_sizes:
         print(f"  running LP baseline n={n} d={d} ...", file=sys.stderr, flush=True)
         lp_rows.append(bench_lp(n, d, args.seed))
-    if engine_rows:
-        print_engine_table(engine_rows)
-        print_sampling_table(engine_rows)
-    if lp_rows:
-        print_lp_table(lp_rows)
+    return engine_rows, lp_rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmarks, print the tables, optionally write JSON."""
+    args = parse_args(argv)
+    meta = _meta(args)
+    print(
+        f"exactrelu pattern benchmark: seed {args.seed}, entries uniform in "
+        f"[-{ENTRY_BOUND}, {ENTRY_BOUND}], no bias, {meta['cpus']} CPUs, "
+        f"BLAS threads {args.blas_threads or 'default'}, "
+        f"load average {meta['load_average_before'][0]:.2f}, {meta['platform']}"
+    )
+    with blas_limit(args.blas_threads):
+        engine_rows, lp_rows = run_all(args)
+    meta["load_average_after"] = os.getloadavg()
+    print_report(engine_rows, lp_rows)
+    print(f"\nload average at the end {meta['load_average_after'][0]:.2f}")
     if args.json:
         with open(args.json, "w") as handle:
-            json.dump({"meta": meta, "engine": engine_rows, "lp_baseline": lp_rows}, handle,
-                      indent=2)
-        print(f"\nwrote {args.json}")
+            json.dump(
+                {"meta": meta, "engine": engine_rows, "lp_baseline": lp_rows}, handle, indent=2
+            )
+        print(f"wrote {args.json}")
     return 0
 
 

@@ -55,13 +55,13 @@ class EssentialCells:
 
 
 def essential_cells(E: np.ndarray, progress: bool = False) -> EssentialCells:
-    """Enumerate the cells of the essential arrangement with integer normals ``E`` (object, m × r)."""
+    """Enumerate the cells of the essential arrangement with normals ``E`` (object ints, m × r)."""
     m, r = E.shape
     if r <= 1:
         return _rank_at_most_one(m, r)
     subsets = np.array(list(combinations(range(m), r - 1)), dtype=np.int64).reshape(-1, r - 1)
     builder = _CandidateBuilder(E, subsets)
-    chunk = max(1, CHUNK_ENTRIES // (m * 2 ** r))
+    chunk = max(1, CHUNK_ENTRIES // (m * 2**r))
     starts = range(0, len(subsets), chunk)
     if progress:
         from tqdm import tqdm
@@ -77,14 +77,20 @@ def _rank_at_most_one(m: int, r: int) -> EssentialCells:
     if r == 0:
         patterns = np.ones((1, m), dtype=bool)
         return EssentialCells(
-            patterns, np.empty((0, 2), np.int64), np.zeros((1, 0)),
-            (np.empty(0, np.int64),) * 3, np.empty((0, 0), np.int64), True,
+            patterns,
+            np.empty((0, 2), np.int64),
+            np.zeros((1, 0)),
+            (np.empty(0, np.int64),) * 3,
+            np.empty((0, 0), np.int64),
+            True,
         )
     patterns = np.array([[False], [True]])
     ray_sums = np.array([[-1.0], [1.0]])
     facets = np.array([[0, 0], [1, 0]], dtype=np.int64)
     empty = np.empty(0, np.int64)
-    return EssentialCells(patterns, facets, ray_sums, (empty, empty, empty), np.empty((0, 0), np.int64), True)
+    return EssentialCells(
+        patterns, facets, ray_sums, (empty, empty, empty), np.empty((0, 0), np.int64), True
+    )
 
 
 class _CandidateBuilder:
@@ -186,7 +192,9 @@ class _CandidateBuilder:
         keys = packed.view(np.dtype((np.void, width))).ravel()
         unique_keys, cell_of = np.unique(keys, return_inverse=True)
         cell_of = cell_of.ravel()
-        patterns = np.unpackbits(unique_keys.view(np.uint8).reshape(-1, width), axis=1, count=self.m)
+        patterns = np.unpackbits(
+            unique_keys.view(np.uint8).reshape(-1, width), axis=1, count=self.m
+        )
         cand_line = np.concatenate(self.cand_line)
         cand_sign = np.concatenate(self.cand_sign)
         N = len(unique_keys)
@@ -196,11 +204,16 @@ class _CandidateBuilder:
             axis=1,
         )
         pair = cell_of[np.concatenate(self.facet_cand)] * self.m + np.concatenate(self.facet_plane)
-        pair = np.unique(pair)
+        pair = np.sort(pair)  # sort-based unique: numpy's hash-based unique is slow here
+        pair = pair[np.concatenate([[True], pair[1:] != pair[:-1]])]
         facets = np.stack([pair // self.m, pair % self.m], axis=1)
         return EssentialCells(
-            patterns.astype(bool), facets, ray_sums, (cell_of, cand_line, cand_sign),
-            self.subsets, self.general_position,
+            patterns.astype(bool),
+            facets,
+            ray_sums,
+            (cell_of, cand_line, cand_sign),
+            self.subsets,
+            self.general_position,
         )
 
 
@@ -315,4 +328,3 @@ def primitive(vector: list[int]) -> list[int]:
     """Divide an integer vector by the gcd of its entries."""
     divisor = gcd(*vector)
     return [v // divisor for v in vector] if divisor > 1 else vector
-

@@ -38,10 +38,14 @@ def _parser() -> argparse.ArgumentParser:
     patterns = commands.add_parser("patterns", help="all activation patterns, certified complete")
     _data_options(patterns)
     patterns.add_argument(
-        "--max-cells", type=int, default=DEFAULT_MAX_CELLS,
+        "--max-cells",
+        type=int,
+        default=DEFAULT_MAX_CELLS,
         help=f"refuse data predicted to have more cells (default {DEFAULT_MAX_CELLS})",
     )
-    patterns.add_argument("--json", metavar="OUT", help="write the certificate (JSON); '-' for stdout")
+    patterns.add_argument(
+        "--json", metavar="OUT", help="write the certificate (JSON); '-' for stdout"
+    )
     patterns.set_defaults(run=_run_patterns)
 
     check = commands.add_parser("check", help="verify a certificate with the independent checker")
@@ -61,7 +65,10 @@ def _data_options(parser: argparse.ArgumentParser) -> None:
         "--target", help="target column: header name or 0-based index (default: last); 'none'"
     )
     parser.add_argument(
-        "--round", type=int, metavar="K", dest="round_digits",
+        "--round",
+        type=int,
+        metavar="K",
+        dest="round_digits",
         help="round inputs to K decimals first (results are exact for the rounded data)",
     )
 
@@ -76,7 +83,8 @@ def _run_patterns(args: argparse.Namespace) -> int:
     print(
         f"{cells.count} cells of {cells.n} rows in dimension {cells.d + cells.bias} "
         f"({cert['hyperplanes']} distinct hyperplanes, rank {cert['rank']}, {position}; "
-        f"{elapsed:.2f} s); status exact" + (" for the rounded data" if args.round_digits is not None else ""),
+        f"{elapsed:.2f} s); status exact"
+        + (" for the rounded data" if args.round_digits is not None else ""),
         file=sys.stderr if args.json == "-" else sys.stdout,
     )
     if args.json:

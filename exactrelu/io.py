@@ -94,7 +94,9 @@ def _as_rows(X: object) -> list[list[Fraction]]:
     for k, row in enumerate(rows):
         if len(row) != width:
             raise ExactReluInputError(f"X row {k} has {len(row)} entries, row 0 has {width}")
-    return [[to_fraction(v, f"X[{k}][{j}]") for j, v in enumerate(row)] for k, row in enumerate(rows)]
+    return [
+        [to_fraction(v, f"X[{k}][{j}]") for j, v in enumerate(row)] for k, row in enumerate(rows)
+    ]
 
 
 def _as_vector(y: object, what: str) -> list[Fraction]:
@@ -156,7 +158,9 @@ def _read_csv(path: Path, target: str | None) -> tuple[list[list[Fraction]], lis
     for offset, row in enumerate(body):
         line = first_line + offset
         if len(row) != width:
-            raise ExactReluInputError(f"{path}: line {line} has {len(row)} fields, expected {width}")
+            raise ExactReluInputError(
+                f"{path}: line {line} has {len(row)} fields, expected {width}"
+            )
         values.append([_parse_cell(cell, path, line) for cell in row])
     column = _target_column(target, header, width, path)
     if column is None:
@@ -183,7 +187,9 @@ def _parse_cell(cell: str, path: Path, line: int) -> Fraction:
     return parse_rational(text, f"{path}: line {line} value")
 
 
-def _target_column(target: str | None, header: list[str] | None, width: int, path: Path) -> int | None:
+def _target_column(
+    target: str | None, header: list[str] | None, width: int, path: Path
+) -> int | None:
     if target is None:
         return width - 1
     if target.lower() == "none":

@@ -2,8 +2,8 @@
 
 A pattern is the sign vector ``1[x_k·u >= 0]`` of a (full-dimensional, open) cell of the central
 arrangement of the rows ``x_k`` (``[x_k, 1]`` with a bias).  Patterns of lower-dimensional faces are
-not returned: every u lies in the closure of some cell C, and there ``(Xu)_+ = D_C X u`` because rows
-with ``x_k·u = 0`` contribute zero either way (``proofs/patterns.md``).
+not returned: every u lies in the closure of some cell C, and there ``(Xu)_+ = D_C X u`` because
+rows with ``x_k·u = 0`` contribute zero either way (``proofs/patterns.md``).
 
 The completeness certificate is the exact cell count: the cells listed are distinct, each has an
 integer witness strictly inside, and their number equals the number of cells of the arrangement
@@ -75,8 +75,7 @@ class CellEnumeration:
 
     def pattern_strings(self) -> list[str]:
         """Patterns as strings of ``'0'``/``'1'`` (char k is ``'1'`` iff x_k·u >= 0)."""
-        chars = np.where(self.patterns, ord("1"), ord("0")).astype(np.uint8)
-        text = chars.tobytes().decode("ascii")
+        text = (self.patterns.view(np.uint8) + np.uint8(ord("0"))).tobytes().decode("ascii")
         return [text[i * self.n : (i + 1) * self.n] for i in range(self.count)]
 
     def to_json(self, dataset: Dataset, target: str | None = None) -> dict[str, object]:
@@ -200,7 +199,9 @@ def _exact_witnesses(E: np.ndarray, cells: EssentialCells, U: np.ndarray, failed
         divisor = gcd(*total)
         exact[cell] = [v // divisor for v in total]
         values = [sum(int(h) * v for h, v in zip(row, exact[cell], strict=True)) for row in E]
-        if any((v > 0) != bool(p) or v == 0 for v, p in zip(values, cells.patterns[cell], strict=True)):
+        if any(
+            (v > 0) != bool(p) or v == 0 for v, p in zip(values, cells.patterns[cell], strict=True)
+        ):
             raise AssertionError(f"the sum of the extreme rays of cell {cell} is not inside it")
     if fits_int64(max_bits(exact), 0, 1):
         return exact.astype(np.int64)
@@ -239,7 +240,9 @@ def _expand_facets(cells: EssentialCells, arrangement: Arrangement) -> tuple[np.
         flat = np.array([row for rows in members for row in rows], dtype=np.int64)
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         cell = np.repeat(cell, sizes[plane])
-        offsets = np.arange(len(cell)) - np.repeat(np.cumsum(sizes[plane]) - sizes[plane], sizes[plane])
+        offsets = np.arange(len(cell)) - np.repeat(
+            np.cumsum(sizes[plane]) - sizes[plane], sizes[plane]
+        )
         rows = flat[np.repeat(starts[plane], sizes[plane]) + offsets]
         order = np.lexsort((rows, cell))
         cell, plane = cell[order], rows[order]

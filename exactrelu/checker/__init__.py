@@ -1,0 +1,58 @@
+"""The independent checker: re-verifies exactrelu certificates with exact arithmetic only.
+
+It imports nothing else of ``exactrelu`` (DESIGN.md, "The exactness contract"): its own data
+parser and hash (``data.py``, proofs/data.md), its own arrangement combinatorics
+(``arrangement.py``), and one module per certificate kind (``patterns.py``, proofs/patterns.md).
+Only Python ints, Fractions and numpy integer arrays with proven bounds are used.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+
+from exactrelu.checker.data import data_sha256, exact_data, input_options, read_data
+from exactrelu.checker.failure import CheckFailure
+from exactrelu.checker.patterns import check_patterns
+
+__all__ = ["CHECKS", "CheckFailure", "check_certificate", "check_file", "data_sha256", "read_data"]
+
+# One checker per certificate kind: (certificate, X, y) -> one-line summary, or CheckFailure.
+CHECKS: dict[str, Callable[[dict, list[list[Fraction]], list[Fraction] | None], str]] = {
+    "patterns": check_patterns,
+}
+
+
+def check_certificate(cert: dict, X: list[list[Fraction]], y: list[Fraction] | None) -> str:
+    """Verify a parsed certificate against parsed data; return a one-line summary.
+
+    Raises CheckFailure (one line saying why) on any failure.
+    """
+    if not isinstance(cert, dict):
+        raise CheckFailure("the certificate must be a JSON object")
+    kind = cert.get("kind")
+    check = CHECKS.get(kind) if isinstance(kind, str) else None
+    if check is None:
+        raise CheckFailure(f"unknown certificate kind {cert.get('kind')!r}")
+    rows, target = exact_data(X, y)
+    return check(cert, rows, target)
+
+
+def check_file(cert_path: str | Path, data_path: str | Path) -> str:
+    """Read a certificate (JSON) and its data, reading the data as ``cert["input"]`` says."""
+    try:
+        with Path(cert_path).open(encoding="utf-8") as handle:
+            cert = json.load(handle, parse_constant=_reject_constant)
+    except (OSError, ValueError, RecursionError) as exc:
+        raise CheckFailure(f"cannot read certificate {cert_path}: {exc}") from None
+    if not isinstance(cert, dict):
+        raise CheckFailure("the certificate must be a JSON object")
+    target, digits = input_options(cert)
+    X, y = read_data(data_path, target, digits)
+    return check_certificate(cert, X, y)
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid in a certificate")

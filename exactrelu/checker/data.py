@@ -1,0 +1,223 @@
+"""The checker's own data reader and canonical hash (format and rules: ``proofs/data.md``).
+
+Deliberately independent of ``exactrelu.io``: the checker trusts no engine code.  Everything is
+exact: CSV cells are parsed by ``fractions.Fraction`` from their text, stored floats in ``.npz``
+files are converted to their exact rational values with ``as_integer_ratio``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from collections.abc import Sequence
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from exactrelu.checker.failure import CheckFailure
+
+Rows = list[list[Fraction]]
+
+_RATIONAL = re.compile(r"(-?[0-9]+)(?:/([0-9]+))?")
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
+def parse_rational(text: object, what: str) -> tuple[int, int]:
+    """Parse a certificate number ``"p"`` or ``"p/q"`` (q > 0) into ``(p, q)``; nothing else."""
+    match = _RATIONAL.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        raise CheckFailure(f"{what} is not an exact rational string 'p' or 'p/q': {text!r}")
+    denominator = int(match[2]) if match[2] is not None else 1
+    if denominator == 0:
+        raise CheckFailure(f"{what} has a zero denominator: {text!r}")
+    return int(match[1]), denominator
+
+
+def parse_integers(texts: list) -> list[int] | None:
+    """The integers written by ``texts`` if every one is a string ``"p"``, else None."""
+    if all(type(text) is str for text in texts) and all(map(_INTEGER.fullmatch, texts)):
+        return list(map(int, texts))
+    return None
+
+
+def rational_text(value: Fraction) -> str:
+    """Canonical text of a rational (proofs/data.md): ``p/q`` in lowest terms, or ``p`` if q = 1."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    return f"{value.numerator}/{value.denominator}"
+
+
+def data_sha256(X: Sequence[Sequence[Fraction]], y: Sequence[Fraction] | None) -> str:
+    """Hex SHA-256 of the canonical text ``exactrelu-data-v1`` of the data (proofs/data.md §4)."""
+    d = len(X[0]) if len(X) else 0
+    lines = ["exactrelu-data-v1", f"{len(X)} {d} {0 if y is None else 1}"]
+    for k, row in enumerate(X):
+        line = " ".join(rational_text(Fraction(v)) for v in row)
+        if y is not None:
+            line += " | " + rational_text(Fraction(y[k]))
+        lines.append(line)
+    return hashlib.sha256(("\n".join(lines) + "\n").encode("utf-8")).hexdigest()
+
+
+def read_data(
+    path: str | Path, target: str | None = None, round_digits: int | None = None
+) -> tuple[Rows, list[Fraction] | None]:
+    """Read a CSV or ``.npz`` file exactly into ``(X, y)`` (rules: proofs/data.md §1-2).
+
+    ``target``: CSV only; ``None`` means the last column, ``"none"`` (any case) no target, else a
+    header name or a 0-based (possibly negative) column index.  ``round_digits=K`` replaces every
+    entry by ``round(entry, K)`` (half to even) after parsing.  Raises CheckFailure on bad data.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckFailure(f"data file not found: {path}")
+    if path.suffix == ".npz":
+        X, y = _read_npz(path)
+    else:
+        X, y = _read_csv(path, target)
+    if round_digits is not None:
+        if isinstance(round_digits, bool) or not isinstance(round_digits, int) or round_digits < 0:
+            raise CheckFailure(f"round must be an integer >= 0, got {round_digits!r}")
+        X = [[round(v, round_digits) for v in row] for row in X]
+        y = None if y is None else [round(v, round_digits) for v in y]
+    return X, y
+
+
+def _read_csv(path: Path, target: str | None) -> tuple[Rows, list[Fraction] | None]:
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            records = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise CheckFailure(f"{path}: cannot read CSV ({exc})") from None
+    if not records:
+        raise CheckFailure(f"{path}: no data rows")
+    header = [cell.strip() for cell in records[0]] if not _all_numbers(records[0]) else None
+    body = records[1:] if header is not None else records
+    if not body:
+        raise CheckFailure(f"{path}: a header but no data rows")
+    width = len(header) if header is not None else len(body[0])
+    values = []
+    for k, row in enumerate(body):
+        if len(row) != width:
+            raise CheckFailure(f"{path}: data row {k} has {len(row)} fields, expected {width}")
+        values.append([_parse_cell(cell, path, k) for cell in row])
+    column = _target_column(target, header, width, path)
+    if column is None:
+        return values, None
+    if width < 2:
+        raise CheckFailure(f"{path}: no feature column besides the target")
+    X = [row[:column] + row[column + 1 :] for row in values]
+    return X, [row[column] for row in values]
+
+
+def _all_numbers(row: list[str]) -> bool:
+    try:
+        for cell in row:
+            Fraction(cell.strip())
+    except (ValueError, ZeroDivisionError):
+        return False
+    return True
+
+
+def _parse_cell(cell: str, path: Path, k: int) -> Fraction:
+    # Fraction rejects "nan" and "inf", so every parsed cell is a finite rational.
+    try:
+        return Fraction(cell.strip())
+    except (ValueError, ZeroDivisionError):
+        raise CheckFailure(f"{path}: data row {k} has a non-number {cell!r}") from None
+
+
+def _target_column(
+    target: str | None, header: list[str] | None, width: int, path: Path
+) -> int | None:
+    if target is None:
+        return width - 1
+    if not isinstance(target, str):
+        raise CheckFailure(f"target must be a string or null, got {target!r}")
+    if target.lower() == "none":
+        return None
+    if header is not None and target in header:
+        return header.index(target)
+    if _INTEGER.fullmatch(target) and -width <= int(target) < width:
+        return int(target) % width
+    raise CheckFailure(f"{path}: no target column {target!r}")
+
+
+def _read_npz(path: Path) -> tuple[Rows, list[Fraction] | None]:
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            if "X" not in archive.files:
+                raise CheckFailure(f"{path}: no array 'X'")
+            X = archive["X"]
+            y = archive["y"] if "y" in archive.files else None
+    except (ValueError, OSError) as exc:
+        raise CheckFailure(f"{path}: cannot read .npz ({exc})") from None
+    if X.ndim == 1:
+        X = X.reshape(-1, 1)
+    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
+        raise CheckFailure(f"{path}: X must be a non-empty 1-D or 2-D array, got shape {X.shape}")
+    rows = [_exact_values(row, path, "X") for row in X.tolist()]
+    if y is None:
+        return rows, None
+    if y.shape != (X.shape[0],):
+        raise CheckFailure(f"{path}: y must have shape ({X.shape[0]},), got {y.shape}")
+    return rows, _exact_values(y.tolist(), path, "y")
+
+
+def _exact_values(values: list, path: Path, name: str) -> list[Fraction]:
+    """Stored numbers -> exact rationals: ints as they are, floats by their exact binary value."""
+    exact = []
+    for v in values:
+        if isinstance(v, bool) or not hasattr(v, "as_integer_ratio"):
+            raise CheckFailure(f"{path}: array {name} must be numeric, got {v!r}")
+        try:
+            exact.append(Fraction(*v.as_integer_ratio()))
+        except (OverflowError, ValueError):
+            raise CheckFailure(f"{path}: array {name} has a non-finite value {v!r}") from None
+    return exact
+
+
+def exact_data(X: object, y: object) -> tuple[Rows, list[Fraction] | None]:
+    """Validate already-parsed data: a rectangular list of int/Fraction rows and an optional y."""
+    if not isinstance(X, Sequence) or not all(isinstance(row, Sequence) for row in X):
+        raise CheckFailure("X must be a list of rows")
+    rows = [_exact_list(row, "X") for row in X]
+    if any(len(row) != len(rows[0]) for row in rows):
+        raise CheckFailure("X is ragged: its rows have different lengths")
+    if y is None:
+        return rows, None
+    if not isinstance(y, Sequence) or len(y) != len(rows):
+        raise CheckFailure(f"y must be a list of {len(rows)} numbers")
+    return rows, _exact_list(y, "y")
+
+
+def _exact_list(values: Sequence, name: str) -> list[Fraction]:
+    if not all(isinstance(v, (int, Fraction)) and not isinstance(v, bool) for v in values):
+        raise CheckFailure(f"{name} must hold ints or Fractions only")
+    return [Fraction(v) for v in values]
+
+
+def input_options(cert: dict) -> tuple[str | None, int | None]:
+    """The certificate's ``input`` object: how the data was read (``target``, ``round``)."""
+    options = cert.get("input")
+    if not isinstance(options, dict):
+        raise CheckFailure("the certificate has no 'input' object (target, round)")
+    target, digits = options.get("target"), options.get("round")
+    if target is not None and not isinstance(target, str):
+        raise CheckFailure(f"input.target must be a string or null, got {target!r}")
+    if digits is not None and (
+        isinstance(digits, bool) or not isinstance(digits, int) or digits < 0
+    ):
+        raise CheckFailure(f"input.round must be an integer >= 0 or null, got {digits!r}")
+    return target, digits
+
+
+def require_data_hash(cert: dict, X: Rows, y: list[Fraction] | None) -> None:
+    """Fail unless the certificate's ``data_sha256`` is the hash of this data (proofs/data.md)."""
+    actual = data_sha256(X, y)
+    if cert.get("data_sha256") != actual:
+        raise CheckFailure(
+            f"data_sha256 {cert.get('data_sha256')!r} does not match the data ({actual})"
+        )

@@ -61,3 +61,17 @@ def integer_row(row: list[Fraction]) -> list[int]:
     if divisor == 0:
         return ints
     return [entry // divisor for entry in ints]
+
+
+def fmpq_matrix(rows) -> object:
+    """A python-flint ``fmpq_mat`` from rows of Fractions (or ints)."""
+    from flint import fmpq, fmpq_mat
+
+    return fmpq_mat(
+        [[fmpq(Fraction(v).numerator, Fraction(v).denominator) for v in row] for row in rows]
+    )
+
+
+def fraction_of(entry) -> Fraction:
+    """A python-flint ``fmpq`` (or ``fmpz``) as a Fraction."""
+    return Fraction(int(entry.p), int(entry.q)) if hasattr(entry, "q") else Fraction(int(entry))

@@ -2,7 +2,8 @@
 
 It imports nothing else of ``exactrelu`` (DESIGN.md, "The exactness contract"): its own data
 parser and hash (``data.py``, proofs/data.md), its own arrangement combinatorics
-(``arrangement.py``), and one module per certificate kind (``patterns.py``, proofs/patterns.md).
+(``arrangement.py``), and one module per certificate kind (``patterns.py``, proofs/patterns.md;
+``duality.py`` with ``network.py`` for solve and certify, proofs/duality.md).
 Only Python ints, Fractions and numpy integer arrays with proven bounds are used.
 """
 
@@ -14,6 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from exactrelu.checker.data import data_sha256, exact_data, input_options, read_data
+from exactrelu.checker.duality import check_certify, check_solve
 from exactrelu.checker.failure import CheckFailure
 from exactrelu.checker.patterns import check_patterns
 
@@ -22,6 +24,8 @@ __all__ = ["CHECKS", "CheckFailure", "check_certificate", "check_file", "data_sh
 # One checker per certificate kind: (certificate, X, y) -> one-line summary, or CheckFailure.
 CHECKS: dict[str, Callable[[dict, list[list[Fraction]], list[Fraction] | None], str]] = {
     "patterns": check_patterns,
+    "solve": check_solve,  # proofs/duality.md
+    "certify": check_certify,  # proofs/duality.md
 }
 
 

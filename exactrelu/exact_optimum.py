@@ -1,0 +1,138 @@
+"""The exact optimum when the dual optimum r is rational (THEORY §3, §5, §7).
+
+Every optimal solution has the same residual r; if r is rational, each neuron's direction
+``v_ν = P_ν Z_νᵀ r`` is rational, and so are the weights α solving ``Σ α_ν Z_ν v_ν = y − r``.
+Rational reconstruction proposes r from the float solution (continued fractions with growing
+denominator bounds); it is accepted only if, exactly: ``‖v_ν‖ = λ``, v_ν lies on its neuron's
+side of every other hyperplane, α >= 0 with the fit equation exact, and r is dual feasible with
+θ = 1.  Then the α-form solution has convex objective ``P = ½‖r‖² + λ²Σα`` equal to ``D(r)``: a
+zero gap, which proves that P is the optimum exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from flint import fmpq_mat
+
+from exactrelu.duality import DualBound, dual_bound
+from exactrelu.networks import AlphaNeuron
+from exactrelu.rationals import fmpq_matrix, fraction_of
+from exactrelu.reduced_kkt import Neuron
+
+DENOMINATOR_BOUNDS = (10**2, 10**4, 10**6, 10**9, 10**12)
+
+
+@dataclass(frozen=True)
+class ExactOptimum:
+    """An exactly optimal convex solution in α-form, with ``value = D(r)`` (sum scale)."""
+
+    residual: tuple[Fraction, ...]
+    neurons: tuple[AlphaNeuron, ...]
+    output_bias: Fraction | None
+    value: Fraction
+    dual: DualBound
+
+
+def reconstruct(
+    rows, y, lam, blocks, neurons: list[Neuron], residual, output_bias
+) -> ExactOptimum | None:
+    """Try rational reconstructions of the float residual; the first that proves out wins."""
+    if len(blocks.signs) == 1:
+        return None  # gated directions are unconstrained: not an α-form of ReLU neurons
+    tried = set()
+    for bound in DENOMINATOR_BOUNDS:
+        r = tuple(Fraction(float(v)).limit_denominator(bound) for v in residual)
+        if r in tried:
+            continue
+        tried.add(r)
+        found = _prove(rows, list(y), lam, blocks, neurons, list(r), output_bias)
+        if found is not None:
+            return found
+    return None
+
+
+def _prove(rows, y, lam, blocks, neurons, r, output_bias) -> ExactOptimum | None:
+    directions = [_direction(rows, nu, r) for nu in neurons]
+    for nu, v in zip(neurons, directions, strict=True):
+        if sum(t * t for t in v) != lam * lam or not _on_its_side(rows, nu, v):
+            return None
+    fits = [
+        [nu.sign * _dot(row, v) if nu.active[k] else Fraction(0) for k, row in enumerate(rows)]
+        for nu, v in zip(neurons, directions, strict=True)
+    ]
+    target = [a - b for a, b in zip(y, r, strict=True)]
+    weights = _solve_exact(fits, target, output_bias)
+    if weights is None or any(a < 0 for a in weights[: len(neurons)]):
+        return None
+    dual = dual_bound(rows, y, lam, blocks, r, exact_tight=True)
+    alpha = weights[: len(neurons)]
+    value = sum((t * t for t in r), Fraction(0)) / 2 + lam * lam * sum(alpha, Fraction(0))
+    if dual.theta != 1 or dual.lower != value:
+        return None
+    alpha_form = tuple(
+        AlphaNeuron(tuple(v), nu.sign, a)
+        for nu, v, a in zip(neurons, directions, alpha, strict=True)
+    )
+    bias = weights[-1] if output_bias else None
+    return ExactOptimum(tuple(r), alpha_form, bias, value, dual)
+
+
+def _dot(a, b) -> Fraction:
+    return sum((x * y for x, y in zip(a, b, strict=True)), Fraction(0))
+
+
+def _direction(rows, nu: Neuron, r) -> list[Fraction]:
+    """``v = P_face (s Σ_{k active} r_k x̃_k)``: projection onto the span of the face, exactly."""
+    D = len(rows[0])
+    c = [Fraction(0)] * D
+    for k, row in enumerate(rows):
+        if nu.active[k]:
+            for j in range(D):
+                c[j] += nu.sign * r[k] * row[j]
+    if len(nu.face) == 0:
+        return c
+    independent = _independent_rows(fmpq_matrix([list(rows[k]) for k in nu.face]))
+    B = fmpq_matrix([list(rows[nu.face[i]]) for i in independent])
+    coef = (B * B.transpose()).solve(B * fmpq_matrix([[v] for v in c]))
+    correction = B.transpose() * coef
+    return [c[j] - fraction_of(correction[j, 0]) for j in range(D)]
+
+
+def _independent_rows(B: fmpq_mat) -> list[int]:
+    """Indices of a maximal independent set of rows of B (greedy, never empty for B != 0)."""
+    chosen: list[int] = []
+    for i in range(B.nrows()):
+        trial = fmpq_mat([[B[k, j] for j in range(B.ncols())] for k in chosen + [i]])
+        if trial.rank() == len(chosen) + 1:
+            chosen.append(i)
+    return chosen
+
+
+def _on_its_side(rows, nu: Neuron, v) -> bool:
+    face = set(int(k) for k in nu.face)
+    for k, row in enumerate(rows):
+        if k in face:
+            continue
+        value = _dot(row, v)
+        if (value > 0) != bool(nu.active[k]) or value == 0:
+            return False
+    return True
+
+
+def _solve_exact(columns, target, output_bias) -> list[Fraction] | None:
+    """Exact solution of ``Σ_j x_j columns_j (+ β·1) = target``, or None if there is none."""
+    cols = [list(c) for c in columns] + ([[Fraction(1)] * len(target)] if output_bias else [])
+    if not cols:
+        return [] if all(t == 0 for t in target) else None
+    A = fmpq_matrix([[cols[j][k] for j in range(len(cols))] for k in range(len(target))])
+    b = fmpq_matrix([[t] for t in target])
+    At = A.transpose()
+    try:
+        x = (At * A).solve(At * b)
+    except ZeroDivisionError:
+        return None
+    if A * x != b:
+        return None
+    return [fraction_of(x[j, 0]) for j in range(len(cols))]

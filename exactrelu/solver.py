@@ -1,0 +1,273 @@
+"""Floating-point solution of the convex reformulation by column generation (THEORY §3, §4, §7).
+
+The full program has one cone constraint per (cell, sign, facet) and one second-order cone per
+block: too large to hand to a conic solver beyond small data.  Column generation keeps a small
+working set of blocks, solves the restricted program with Clarabel, and prices every block of the
+complete (exactly enumerated) pattern set at the restricted residual r: the dual constraint of
+block b is ``‖Π_{K_b}(Z_bᵀ r)‖ <= λ`` (THEORY §4), and the most violated blocks are the columns to
+add.  At the end the solution is polished by Newton's method on the reduced KKT system of THEORY
+§7 (neurons with their faces fixed), which makes the residual accurate to rounding error.  Nothing
+here is certified: the exact certificate is built from this float solution by ``certificate.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import clarabel
+import numpy as np
+import scipy.sparse as sp
+
+from exactrelu.blocks import BlockSet
+from exactrelu.cones import project_many
+from exactrelu.reduced_kkt import (
+    Neuron,
+    independent_support,
+    neuron_matrices,
+    newton_polish,
+)
+
+MAX_ROUNDS = 100
+COLUMNS_PER_ROUND = 40
+
+
+@dataclass(frozen=True)
+class FloatSolution:
+    """A numerical optimum grouped into neurons (THEORY §5): ``u_ν = α_ν v_ν``, ``‖v_ν‖ ≈ λ``.
+
+    ``cells[i]`` is a pattern (block) whose closed cone contains neuron i; ``residual = y − ŷ``.
+    ``polished``: Newton on the reduced KKT system converged and the structure was re-priced.
+    """
+
+    neurons: list[Neuron]
+    cells: np.ndarray
+    alpha: np.ndarray
+    directions: np.ndarray
+    residual: np.ndarray
+    output_bias: float | None
+    rounds: int
+    working_set: int
+    polished: bool
+
+    @property
+    def weights(self) -> np.ndarray:
+        """The convex weights ``u_ν = α_ν v_ν`` (neurons × D)."""
+        return self.alpha[:, None] * self.directions
+
+
+class ColumnGeneration:
+    """Column generation over the blocks of ``blocks`` for data ``rows`` (n × D), ``y``, ``lam``."""
+
+    def __init__(
+        self, rows: np.ndarray, y: np.ndarray, lam: float, blocks: BlockSet, output_bias: bool
+    ) -> None:
+        self.rows, self.y, self.lam = rows, y, lam
+        self.blocks = blocks
+        self.output_bias = output_bias
+        self.patterns = blocks.patterns.astype(np.float64)
+        self.n, self.D = rows.shape
+        self.gated = len(blocks.signs) == 1
+
+    # -- pricing -------------------------------------------------------------------------------
+    def correlations(self, residual: np.ndarray) -> np.ndarray:
+        """``c_C = X̃ᵀ D_C r`` for every pattern (the sign −1 block has −c_C)."""
+        return self.patterns @ (self.rows * residual[:, None])
+
+    def block_values(self, residual: np.ndarray) -> np.ndarray:
+        """``‖Π_{K_b}(Z_bᵀ r)‖`` for every block, shape (patterns, signs).
+
+        Patterns with ``‖c_C‖ <= λ`` are reported as ``‖c_C‖`` (an upper bound below λ suffices).
+        """
+        C = self.correlations(residual)
+        norms = np.linalg.norm(C, axis=1)
+        values = np.repeat(norms[:, None], len(self.blocks.signs), axis=1)
+        if self.gated:
+            return values
+        cells = np.nonzero(norms > self.lam * (1 - 1e-9))[0]
+        cones = [self.cone_matrices[i] for i in cells]
+        for j, s in enumerate(self.blocks.signs):
+            projected, _ = project_many(cones, s * C[cells])
+            values[cells, j] = np.linalg.norm(projected, axis=1)
+        return values
+
+    @cached_property
+    def cone_matrices(self) -> list[np.ndarray]:
+        """For each pattern, the rows ``a_k = (2p_k − 1) x̃_k`` of ``K_C = {u : a_k·u >= 0}``."""
+        return [self.cone_matrix(cell) for cell in range(len(self.patterns))]
+
+    def cone_matrix(self, cell: int) -> np.ndarray:
+        rows = self.blocks.cone_rows[cell]
+        signs = np.where(self.blocks.patterns[cell, rows], 1.0, -1.0)
+        return self.rows[rows] * signs[:, None]
+
+    def neuron_at(self, cell: int, sign: int, residual: np.ndarray) -> Neuron:
+        """The neuron of block (cell, sign) at the residual r: its correlation vector
+        ``v = Π_K(Z_bᵀ r) = c + Aᵀμ`` lies on the face of the rows with ``μ_k > 0``."""
+        c = sign * self.correlations_of(cell, residual)
+        (v,), (mu,) = project_many([self.cone_matrices[cell]], c[None, :])
+        face = np.asarray(self.blocks.cone_rows[cell])[mu > 0]
+        active = self.rows @ v > 0
+        active[face] = False
+        return Neuron(sign, active, np.sort(face))
+
+    def correlations_of(self, cell: int, residual: np.ndarray) -> np.ndarray:
+        return self.rows.T @ (self.patterns[cell] * residual)
+
+    # -- the restricted master problem --------------------------------------------------------
+    def master(self, working: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray, float | None]:
+        """Solve the program restricted to the working blocks with Clarabel; returns U, r, bias."""
+        n, D, B = self.n, self.D, len(working)
+        nu = B * D
+        nvar = nu + B + n + (1 if self.output_bias else 0)
+        e0, t0 = nu + B, nu
+        Zcols = []
+        for cell, s in working:
+            Zcols.append(sp.csc_matrix(s * self.patterns[cell][:, None] * self.rows))
+        Zcat = sp.hstack(Zcols, format="csc") if Zcols else sp.csc_matrix((n, 0))
+        blocks_eq = [-Zcat, sp.csc_matrix((n, B)), sp.identity(n, format="csc")]
+        if self.output_bias:
+            blocks_eq.append(sp.csc_matrix(-np.ones((n, 1))))
+        A_eq = sp.hstack(blocks_eq, format="csc")
+        cone_rows, soc_rows = [], []
+        for i, (cell, _) in enumerate(working):
+            A = self.cone_matrices[cell]
+            if len(A):
+                block = sp.lil_matrix((len(A), nvar))
+                block[:, i * D : (i + 1) * D] = -A
+                cone_rows.append(block.tocsc())
+            soc = sp.lil_matrix((D + 1, nvar))
+            soc[0, t0 + i] = -1.0
+            for j in range(D):
+                soc[1 + j, i * D + j] = -1.0
+            soc_rows.append(soc.tocsc())
+        A = sp.vstack([A_eq, *cone_rows, *soc_rows], format="csc")
+        nonneg = sum(m.shape[0] for m in cone_rows)
+        b = np.concatenate([-self.y, np.zeros(nonneg + B * (D + 1))])
+        cones = [clarabel.ZeroConeT(n)]
+        if nonneg:
+            cones.append(clarabel.NonnegativeConeT(nonneg))
+        cones += [clarabel.SecondOrderConeT(D + 1) for _ in range(B)]
+        P = sp.csc_matrix(
+            (np.ones(n), (np.arange(e0, e0 + n), np.arange(e0, e0 + n))), shape=(nvar, nvar)
+        )
+        q = np.zeros(nvar)
+        q[t0 : t0 + B] = self.lam
+        settings = clarabel.DefaultSettings()
+        settings.verbose = False
+        settings.tol_gap_abs = settings.tol_gap_rel = 1e-11
+        settings.tol_feas = 1e-11
+        settings.max_iter = 400
+        solution = clarabel.DefaultSolver(P, q, A, b, cones, settings).solve()
+        x = np.array(solution.x)
+        U = x[:nu].reshape(B, D)
+        bias = float(x[-1]) if self.output_bias else None
+        fit = Zcat @ x[:nu] + (bias or 0.0)
+        return U, self.y - fit, bias
+
+    # -- the loop ------------------------------------------------------------------------------
+    def initial_working_set(self) -> list[tuple[int, int]]:
+        """The blocks most correlated with y (the first to enter as λ decreases from λ_max)."""
+        target = self.y - self.y.mean() if self.output_bias else self.y
+        values = self.block_values(target)
+        return self.most_violated(values, 0.0, 4 + 2 * self.D)
+
+    def most_violated(
+        self, values: np.ndarray, threshold: float, count: int
+    ) -> list[tuple[int, int]]:
+        flat = values.ravel()
+        order = np.argsort(-flat)[:count]
+        signs = self.blocks.signs
+        return [
+            (int(i) // len(signs), signs[int(i) % len(signs)]) for i in order if flat[i] > threshold
+        ]
+
+    def solve(self, tol: float) -> FloatSolution:
+        """Column generation until no block is violated, then the Newton polish (re-priced)."""
+        working = self.initial_working_set()
+        rounds = 0
+        while rounds < MAX_ROUNDS:
+            U, residual, bias, rounds = self.generate(working, tol, rounds)
+            solution = self.polish(working, U, residual, bias, rounds)
+            values = self.block_values(solution.residual)
+            missed = self.most_violated(values, self.lam * (1 + 1e-12), COLUMNS_PER_ROUND)
+            missed = [b for b in missed if b not in set(working)]
+            if not solution.polished or not missed:
+                return solution
+            working += missed  # the polished structure missed a block: generate again
+        return solution
+
+    def generate(self, working, tol, rounds):
+        """Rounds of (restricted solve, pricing, add the most violated blocks)."""
+        while True:
+            rounds += 1
+            U, residual, bias = self.master(working)
+            values = self.block_values(residual)
+            in_set = set(working)
+            for cell, s in working:  # blocks already in the program are not columns to add
+                values[cell, self.blocks.signs.index(s)] = 0.0
+            new = [
+                b
+                for b in self.most_violated(values, self.lam * (1 + tol), COLUMNS_PER_ROUND)
+                if b not in in_set
+            ]
+            if not new or rounds >= MAX_ROUNDS:
+                return U, residual, bias, rounds
+            working += new
+
+    def polish(self, working, U, residual, bias, rounds) -> FloatSolution:
+        """Group the active blocks into neurons, reduce to independent fits, Newton-polish."""
+        norms = np.linalg.norm(U, axis=1)
+        active = np.nonzero(norms > 1e-9 * max(norms.max(initial=0.0), 1e-300))[0]
+        groups: dict[tuple, list[int]] = {}
+        neurons: dict[tuple, Neuron] = {}
+        for i in active:
+            nu = self.neuron_at(working[i][0], working[i][1], residual)
+            groups.setdefault(nu.key(), []).append(i)
+            neurons.setdefault(nu.key(), nu)
+        keys = list(groups)
+        neuron_list = [neurons[k] for k in keys]
+        cells = np.array([working[groups[k][0]][0] for k in keys], dtype=np.int64)
+        merged = np.array([U[groups[k]].sum(axis=0) for k in keys]).reshape(len(keys), self.D)
+        alpha = np.linalg.norm(merged, axis=1) / self.lam
+        directions = merged / np.maximum(alpha, 1e-300)[:, None]
+        unpolished = FloatSolution(
+            neuron_list, cells, alpha, directions, residual, bias, rounds, len(working), False
+        )
+        if not keys:
+            return unpolished
+        ZP, M = neuron_matrices(self.rows, neuron_list)
+        fits = np.stack([M[i] @ residual for i in range(len(keys))], axis=1)
+        alpha = independent_support(fits, alpha)
+        keep = np.nonzero(alpha > 1e-6 * alpha.max())[0]  # tiny weights: solver noise
+        neuron_list = [neuron_list[i] for i in keep]
+        result = newton_polish(
+            self.rows, self.y, self.lam, neuron_list, alpha[keep], residual, self.output_bias
+        )
+        if result is None:
+            return unpolished
+        r, a, beta = result
+        directions = np.stack([ZP[i].T @ r for i in keep]) if len(keep) else np.zeros((0, self.D))
+        if np.any(a <= 0) or not all(
+            _in_neuron_cone(self.rows, nu, v) for nu, v in zip(neuron_list, directions, strict=True)
+        ):
+            return unpolished
+        return FloatSolution(
+            neuron_list,
+            cells[keep],
+            a,
+            directions,
+            r,
+            beta if self.output_bias else None,
+            rounds,
+            len(working),
+            True,
+        )
+
+
+def _in_neuron_cone(rows: np.ndarray, neuron: Neuron, v: np.ndarray) -> bool:
+    """v is on the neuron's side of every hyperplane off its face (numerically)."""
+    values = rows @ v
+    off = np.ones(len(rows), dtype=bool)
+    off[neuron.face] = False
+    return bool(np.all((values[off] > 0) == neuron.active[off]))

@@ -11,9 +11,13 @@ import sys
 import time
 from pathlib import Path
 
+from exactrelu.certify import certify
 from exactrelu.errors import ExactReluInputError
 from exactrelu.io import read_data
+from exactrelu.networks import read_network
 from exactrelu.patterns import DEFAULT_MAX_CELLS, enumerate_patterns
+from exactrelu.problem import MODELS, SCALES, Problem
+from exactrelu.rationals import parse_rational, rational_str
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,6 +52,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     patterns.set_defaults(run=_run_patterns)
 
+    solve = commands.add_parser("solve", help="the global optimum with an exact certificate")
+    _data_options(solve)
+    _problem_options(solve)
+    solve.set_defaults(run=_run_solve)
+
+    certify = commands.add_parser("certify", help="is a given network globally optimal?")
+    _data_options(certify)
+    certify.add_argument("--network", required=True, help="network JSON {W1, w2, bias}")
+    _problem_options(certify)
+    certify.set_defaults(run=_run_certify)
+
     check = commands.add_parser("check", help="verify a certificate with the independent checker")
     check.add_argument("certificate", help="a JSON certificate written by exactrelu")
     check.add_argument("--data", required=True, help="the data file the certificate is about")
@@ -71,6 +86,116 @@ def _data_options(parser: argparse.ArgumentParser) -> None:
         dest="round_digits",
         help="round inputs to K decimals first (results are exact for the rounded data)",
     )
+
+
+def _problem_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lam", required=True, help="λ > 0, read exactly (0.1 means 1/10)")
+    parser.add_argument("--output-bias", action="store_true", help="unregularized output bias")
+    parser.add_argument(
+        "--scale",
+        choices=SCALES,
+        default="sum",
+        help="sum: ½ loss + λ/2 decay (default); mean: loss divided by n",
+    )
+    parser.add_argument("--model", choices=MODELS, default="relu")
+    parser.add_argument(
+        "--patterns", default="all", help="all (default, certified complete) or sample:N:SEED"
+    )
+    parser.add_argument("--tol", default="1e-9", help="relative to ½‖y‖² (default 1e-9)")
+    parser.add_argument(
+        "--max-cells",
+        type=int,
+        default=DEFAULT_MAX_CELLS,
+        help=f"refuse data predicted to have more cells (default {DEFAULT_MAX_CELLS})",
+    )
+    parser.add_argument(
+        "--json", metavar="OUT", help="write the certificate (JSON); '-' for stdout"
+    )
+
+
+def _problem(args: argparse.Namespace) -> Problem:
+    dataset = read_data(args.data, args.target, args.round_digits)
+    return Problem(
+        dataset,
+        lam=parse_rational(args.lam, "--lam"),
+        bias=args.bias,
+        output_bias=args.output_bias,
+        scale=args.scale,
+        model=args.model,
+        patterns=_pattern_option(args.patterns),
+        max_cells=args.max_cells,
+        target=args.target,
+    )
+
+
+def _pattern_option(text: str) -> object:
+    if text == "all":
+        return "all"
+    parts = text.split(":")
+    if len(parts) == 3 and parts[0] == "sample" and parts[1].isdigit() and parts[2].isdigit():
+        return ("sample", int(parts[1]), int(parts[2]))
+    raise ExactReluInputError(f"--patterns must be 'all' or 'sample:N:SEED', got {text!r}")
+
+
+def _tol(args: argparse.Namespace) -> float:
+    tol = parse_rational(args.tol, "--tol")
+    if tol <= 0:
+        raise ExactReluInputError(f"--tol must be > 0, got {args.tol}")
+    return float(tol)
+
+
+def _scope(problem: Problem) -> str:
+    if problem.blocks.complete:
+        return "over all activation patterns (certified complete)"
+    return f"for the sub-sampled program over {len(problem.blocks.patterns)} patterns only"
+
+
+def _run_solve(args: argparse.Namespace) -> int:
+    problem = _problem(args)
+    start = time.perf_counter()
+    solution = problem.solve(_tol(args))
+    out = sys.stderr if args.json == "-" else sys.stdout
+    print(
+        f"optimum in [{float(solution.objective_lower):.12g}, "
+        f"{float(solution.objective_upper):.12g}] ({problem.scale} scale), exact gap "
+        f"{float(solution.gap):.3g} = {float(solution.relative_gap):.3g}·½‖y‖², "
+        f"{solution.network.width} neurons, {_scope(problem)}; "
+        f"{time.perf_counter() - start:.2f} s",
+        file=out,
+    )
+    if solution.optimum is not None:
+        print(f"exact optimum {rational_str(solution.optimum)} (zero gap in α-form)", file=out)
+    if args.json:
+        _write_json(solution.to_json(), args.json)
+    return 0
+
+
+def _run_certify(args: argparse.Namespace) -> int:
+    problem = _problem(args)
+    network = read_network(args.network, d=problem.dataset.d)
+    if network.bias != problem.bias:
+        raise ExactReluInputError(
+            f"the network has bias = {network.bias} but --bias is {problem.bias}"
+        )
+    start = time.perf_counter()
+    result = certify(problem, network, parse_rational(args.tol, "--tol"))
+    out = sys.stderr if args.json == "-" else sys.stdout
+    print(
+        f"verdict: {result.verdict} ({_scope(problem)}); objective "
+        f"{float(result.objective):.12g}, certified lower bound "
+        f"{float(result.lower_bound):.12g}, gap {float(result.gap):.3g} "
+        f"(threshold {float(result.threshold):.3g}); {time.perf_counter() - start:.2f} s",
+        file=out,
+    )
+    if result.improving_network is not None:
+        print(
+            f"improving network: width {result.improving_network.width}, objective lower by "
+            f"{float(result.improvement):.6g}",
+            file=out,
+        )
+    if args.json:
+        _write_json(result.to_json(), args.json)
+    return 0
 
 
 def _run_patterns(args: argparse.Namespace) -> int:

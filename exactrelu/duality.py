@@ -38,7 +38,7 @@ class MuEntry:
 
 @dataclass(frozen=True)
 class DualBound:
-    """A dual-feasible point ``θz`` with its multipliers and the exact bound ``D(θz)`` (sum scale)."""
+    """A dual-feasible point ``θz``, its multipliers and the exact bound ``D(θz)`` (sum scale)."""
 
     z: tuple[Fraction, ...]
     theta: Fraction

@@ -74,7 +74,7 @@ def check_solve(cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fractio
     _nonnegative(cert, "tol")
     optimum = _alpha_form(cert, program, net, lower)
     _check_claims(cert, "solve", program, optimum is not None or upper == lower, improving=False)
-    text = f"valid: solve gap {upper - lower} = {upper} - {lower}"
+    text = f"valid: solve gap {_short(upper - lower)} = {_short(upper)} - {_short(lower)}"
     return text + _tail(program, optimum)
 
 
@@ -109,7 +109,7 @@ def check_certify(cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fract
         if extra:
             raise CheckFailure(f"verdict {verdict} with {', '.join(extra)}")
         relation = "<=" if verdict == "optimal" else ">"
-        reason = f"gap {gap} {relation} threshold {threshold}"
+        reason = f"gap {_short(gap)} {relation} threshold {_short(threshold)}"
     else:
         raise CheckFailure(f"verdict must be optimal, not_optimal or inconclusive, got {verdict!r}")
     optimum = _alpha_form(cert, program, net, lower)
@@ -234,16 +234,16 @@ def _check_dual(dual: dict, program: Program) -> Fraction:
     left = (theta.numerator * program.lam.denominator) ** 2
     right = (program.lam.numerator * theta.denominator) ** 2
     # D5: blocks without multipliers: v = ±C[i] / (Z·Q).
-    for i, row in enumerate(C):
-        if any((i, s) not in blocks for s in signs):
-            if left * sum(c * c for c in row) > right * (Z * Q) ** 2:
-                raise CheckFailure(f"dual infeasible: block (pattern {i}, no mu) has θ‖v‖ > λ")
+    bound = right * (Z * Q) ** 2
+    for i, norm in enumerate((C * C).sum(axis=1).tolist()):
+        if left * norm > bound and any((i, s) not in blocks for s in signs):
+            raise CheckFailure(f"dual infeasible: block (pattern {i}, no mu) has θ‖v‖ > λ")
     # D6: blocks with multipliers: v = s·C[i]/(Z·Q) + Σ μ_k (2 p_ik − 1) x̃_k, over Z·Q·R.
     for (i, s), entries in blocks.items():
         R = math.lcm(*(q for _, (_, q) in entries))
-        w = [s * c * R for c in C[i]]
+        w = [s * c * R for c in C[i].tolist()]
         for k, (p, q) in entries:
-            m = p * (R // q) * Z * (1 if program.matrix[i, k] else -1)
+            m = p * (R // q) * (Z if program.patterns[i][k] == "1" else -Z)
             w = [a + m * b for a, b in zip(w, B[k], strict=True)]
         if left * sum(a * a for a in w) > right * (Z * Q * R) ** 2:
             raise CheckFailure(f"dual infeasible: block (pattern {i}, sign {s}) has θ‖v‖ > λ")
@@ -283,8 +283,9 @@ def _multipliers(
     return blocks
 
 
-def _pattern_sums(P: np.ndarray, M: list[list[int]]) -> list[list[int]]:
-    """P @ M exactly, for a 0/1 matrix P (N×n) and Python ints M (n×D): int64 limbs.
+def _pattern_sums(P: np.ndarray, M: list[list[int]]) -> np.ndarray:
+    """P @ M exactly (an object array of Python ints), for a 0/1 matrix P (N×n) and Python ints
+    M (n×D), computed in int64 limbs.
 
     M = Σ_t M_t·2^(t·w) with |entries of M_t| < 2^w, w = 63 − bitlength(n): each sum of n
     terms, and every partial sum, is below n·2^w < 2^63 (proofs/duality.md, "Arithmetic").
@@ -305,7 +306,7 @@ def _pattern_sums(P: np.ndarray, M: list[list[int]]) -> list[list[int]]:
         for start in range(0, N, step):
             part = P[start : start + step].astype(np.int64) @ limb
             total[start : start + step] += part.astype(object) * (1 << shift)
-    return total.tolist()
+    return total
 
 
 # ---------------------------------------------------------------------------------------------
@@ -351,7 +352,7 @@ def _improving(cert: dict, program: Program, bound: Fraction) -> str:
         raise CheckFailure(f"improving_width must be {net.width}")
     if not value <= bound:
         raise CheckFailure(f"improving_objective {value} > objective - threshold {bound}")
-    return f"a width-{net.width} network has objective {value} <= {bound}"
+    return f"a width-{net.width} network has objective {_short(value)} <= {_short(bound)}"
 
 
 def _alpha_form(cert: dict, program: Program, net: Network, lower: Fraction) -> Fraction | None:
@@ -437,6 +438,20 @@ def _nonnegative(cert: dict, name: str) -> Fraction:
     return value
 
 
+def _short(value: Fraction) -> str:
+    """The exact text if short, else ``~d.ddddde±x`` computed with integers (display only)."""
+    text = str(value)
+    if len(text) <= 40:
+        return text
+    a = abs(value)
+    e = len(str(a.numerator)) - len(str(a.denominator))  # 10^(e-1) < a < 10^(e+1)
+    m = round(a / Fraction(10) ** (e - 5))
+    while not 10**5 <= m < 10**6:
+        e += 1 if m >= 10**6 else -1
+        m = round(a / Fraction(10) ** (e - 5))
+    return f"~{'-' if value < 0 else ''}{m // 10**5}.{m % 10**5:05d}e{e}"
+
+
 def _tail(program: Program, optimum: Fraction | None) -> str:
     signs = len(_SIGNS[program.model])
     text = (
@@ -444,5 +459,5 @@ def _tail(program: Program, optimum: Fraction | None) -> str:
         f"dual feasible for every block ({program.scope})"
     )
     if optimum is not None:
-        text += f"; exact optimum {optimum} (alpha-form, zero gap)"
+        text += f"; exact optimum {_short(optimum)} (alpha-form, zero gap)"
     return text

@@ -229,8 +229,9 @@ def _write_json(document: dict, destination: str) -> None:
 def _run_check(args: argparse.Namespace) -> int:
     from exactrelu.checker import CheckFailure, check_file
 
-    if not Path(args.certificate).is_file():
-        raise ExactReluInputError(f"certificate file not found: {args.certificate}")
+    for label, path in (("certificate", args.certificate), ("data", args.data)):
+        if not Path(path).is_file():
+            raise ExactReluInputError(f"{label} file not found: {path}")
     try:
         summary = check_file(args.certificate, args.data)
     except CheckFailure as exc:

@@ -30,6 +30,7 @@ from exactrelu.reduced_kkt import (
 
 MAX_ROUNDS = 100
 COLUMNS_PER_ROUND = 40
+POLISH_ATTEMPTS = 4
 
 
 @dataclass(frozen=True)
@@ -84,12 +85,30 @@ class ColumnGeneration:
         values = np.repeat(norms[:, None], len(self.blocks.signs), axis=1)
         if self.gated:
             return values
-        cells = np.nonzero(norms > self.lam * (1 - 1e-9))[0]
-        cones = [self.cone_matrices[i] for i in cells]
         for j, s in enumerate(self.blocks.signs):
-            projected, _ = project_many(cones, s * C[cells])
+            # any μ >= 0 bounds the projection: first the best single facet, cheaply for all
+            values[:, j] = self.single_facet_bounds(s * C, norms)
+            cells = np.nonzero(values[:, j] > self.lam * (1 - 1e-9))[0]
+            projected, _ = project_many([self.cone_matrices[i] for i in cells], s * C[cells])
             values[cells, j] = np.linalg.norm(projected, axis=1)
         return values
+
+    def single_facet_bounds(self, C: np.ndarray, norms: np.ndarray) -> np.ndarray:
+        """``min_k ‖c + μ_k a_k‖ = sqrt(‖c‖² − max_k min(a_k·c, 0)²/‖a_k‖²)`` for every pattern."""
+        stacked, owner, unit_norm2 = self.stacked_cones
+        dots = np.einsum("kd,kd->k", stacked, C[owner])
+        gain = np.minimum(dots, 0.0) ** 2 / unit_norm2
+        best = np.zeros(len(C))
+        np.maximum.at(best, owner, gain)
+        return np.sqrt(np.maximum(norms**2 - best, 0.0))
+
+    @cached_property
+    def stacked_cones(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All cone rows stacked, the pattern each belongs to, and their squared norms."""
+        sizes = np.array([len(A) for A in self.cone_matrices], dtype=np.int64)
+        stacked = np.concatenate(self.cone_matrices) if sizes.sum() else np.zeros((0, self.D))
+        norm2 = np.maximum(np.einsum("kd,kd->k", stacked, stacked), 1e-300)
+        return stacked, np.repeat(np.arange(len(sizes)), sizes), norm2
 
     @cached_property
     def cone_matrices(self) -> list[np.ndarray]:
@@ -116,33 +135,44 @@ class ColumnGeneration:
 
     # -- the restricted master problem --------------------------------------------------------
     def master(self, working: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray, float | None]:
-        """Solve the program restricted to the working blocks with Clarabel; returns U, r, bias."""
+        """Solve the program restricted to the working blocks with Clarabel; returns U, r, bias.
+
+        Variables ``[u_b (B·D), t_b (B), e (n), β]``: minimize ``½‖e‖² + λ Σ t_b`` subject to
+        ``e = Σ Z_b u_b + β − y`` (zero cone), ``A_b u_b >= 0`` (nonnegative cone) and
+        ``‖u_b‖ <= t_b`` (second-order cones).
+        """
         n, D, B = self.n, self.D, len(working)
         nu = B * D
         nvar = nu + B + n + (1 if self.output_bias else 0)
         e0, t0 = nu + B, nu
-        Zcols = []
-        for cell, s in working:
-            Zcols.append(sp.csc_matrix(s * self.patterns[cell][:, None] * self.rows))
-        Zcat = sp.hstack(Zcols, format="csc") if Zcols else sp.csc_matrix((n, 0))
-        blocks_eq = [-Zcat, sp.csc_matrix((n, B)), sp.identity(n, format="csc")]
+        cells = np.array([c for c, _ in working], dtype=np.int64)
+        signs = np.array([s for _, s in working], dtype=np.float64)
+        # Z_b = s D_C X̃, all blocks side by side (n × B·D)
+        Zcat = (self.patterns[cells].T[:, :, None] * self.rows[:, None, :]) * signs[None, :, None]
+        Zcat = sp.csc_matrix(Zcat.reshape(n, nu))
+        eq = [-Zcat, sp.csc_matrix((n, B)), sp.identity(n, format="csc")]
         if self.output_bias:
-            blocks_eq.append(sp.csc_matrix(-np.ones((n, 1))))
-        A_eq = sp.hstack(blocks_eq, format="csc")
-        cone_rows, soc_rows = [], []
-        for i, (cell, _) in enumerate(working):
-            A = self.cone_matrices[cell]
-            if len(A):
-                block = sp.lil_matrix((len(A), nvar))
-                block[:, i * D : (i + 1) * D] = -A
-                cone_rows.append(block.tocsc())
-            soc = sp.lil_matrix((D + 1, nvar))
-            soc[0, t0 + i] = -1.0
-            for j in range(D):
-                soc[1 + j, i * D + j] = -1.0
-            soc_rows.append(soc.tocsc())
-        A = sp.vstack([A_eq, *cone_rows, *soc_rows], format="csc")
-        nonneg = sum(m.shape[0] for m in cone_rows)
+            eq.append(sp.csc_matrix(-np.ones((n, 1))))
+        cone_blocks = [self.cone_matrices[c] for c in cells]
+        sizes = np.array([len(A) for A in cone_blocks], dtype=np.int64)
+        nonneg = int(sizes.sum())
+        stacked = np.concatenate(cone_blocks) if nonneg else np.zeros((0, D))
+        owner = np.repeat(np.arange(B), sizes)
+        cone = sp.csc_matrix(
+            (
+                -stacked.ravel(),
+                (np.repeat(np.arange(nonneg), D), (owner[:, None] * D + np.arange(D)).ravel()),
+            ),
+            shape=(nonneg, nvar),
+        )
+        soc_rows = np.arange(B)[:, None] * (D + 1) + np.arange(D + 1)
+        soc_cols = np.concatenate(
+            [(t0 + np.arange(B))[:, None], np.arange(B)[:, None] * D + np.arange(D)], axis=1
+        )
+        soc = sp.csc_matrix(
+            (-np.ones(B * (D + 1)), (soc_rows.ravel(), soc_cols.ravel())), shape=(B * (D + 1), nvar)
+        )
+        A = sp.vstack([sp.hstack(eq, format="csc"), cone, soc], format="csc")
         b = np.concatenate([-self.y, np.zeros(nonneg + B * (D + 1))])
         cones = [clarabel.ZeroConeT(n)]
         if nonneg:
@@ -239,30 +269,45 @@ class ColumnGeneration:
         ZP, M = neuron_matrices(self.rows, neuron_list)
         fits = np.stack([M[i] @ residual for i in range(len(keys))], axis=1)
         alpha = independent_support(fits, alpha)
-        keep = np.nonzero(alpha > 1e-6 * alpha.max())[0]  # tiny weights: solver noise
-        neuron_list = [neuron_list[i] for i in keep]
+        keep = list(np.nonzero(alpha > 1e-6 * alpha.max())[0])  # tiny weights: solver noise
+        for _ in range(POLISH_ATTEMPTS):
+            polished = self.newton(neuron_list, ZP, keep, alpha, residual)
+            if polished is not None:
+                r, a, beta, directions = polished
+                return FloatSolution(
+                    [neuron_list[i] for i in keep],
+                    cells[keep],
+                    a,
+                    directions,
+                    r,
+                    beta if self.output_bias else None,
+                    rounds,
+                    len(working),
+                    True,
+                )
+            if len(keep) <= 1:
+                break
+            keep.remove(min(keep, key=lambda i: alpha[i]))  # the likeliest spurious neuron
+        return unpolished
+
+    def newton(self, neurons, ZP, keep, alpha, residual):
+        """Newton on the reduced KKT system for the neurons ``keep``; the result is accepted
+        only if α > 0, each direction lies in its neuron's cone and no block is violated."""
+        chosen = [neurons[i] for i in keep]
         result = newton_polish(
-            self.rows, self.y, self.lam, neuron_list, alpha[keep], residual, self.output_bias
+            self.rows, self.y, self.lam, chosen, alpha[keep], residual, self.output_bias
         )
         if result is None:
-            return unpolished
+            return None
         r, a, beta = result
-        directions = np.stack([ZP[i].T @ r for i in keep]) if len(keep) else np.zeros((0, self.D))
+        directions = np.stack([ZP[i].T @ r for i in keep]) if keep else np.zeros((0, self.D))
         if np.any(a <= 0) or not all(
-            _in_neuron_cone(self.rows, nu, v) for nu, v in zip(neuron_list, directions, strict=True)
+            _in_neuron_cone(self.rows, nu, v) for nu, v in zip(chosen, directions, strict=True)
         ):
-            return unpolished
-        return FloatSolution(
-            neuron_list,
-            cells[keep],
-            a,
-            directions,
-            r,
-            beta if self.output_bias else None,
-            rounds,
-            len(working),
-            True,
-        )
+            return None
+        if self.block_values(r).max(initial=0.0) > self.lam * (1 + 1e-9):
+            return None
+        return r, a, beta, directions
 
 
 def _in_neuron_cone(rows: np.ndarray, neuron: Neuron, v: np.ndarray) -> bool:

@@ -91,13 +91,18 @@ def _direction(rows, nu: Neuron, r) -> list[Fraction]:
         if nu.active[k]:
             for j in range(D):
                 c[j] += nu.sign * r[k] * row[j]
-    if len(nu.face) == 0:
-        return c
-    independent = _independent_rows(fmpq_matrix([list(rows[k]) for k in nu.face]))
-    B = fmpq_matrix([list(rows[nu.face[i]]) for i in independent])
-    coef = (B * B.transpose()).solve(B * fmpq_matrix([[v] for v in c]))
+    return face_projection(rows, nu.face, c)
+
+
+def face_projection(rows, face, vector: list[Fraction]) -> list[Fraction]:
+    """The exact orthogonal projection of ``vector`` onto ``{u : x̃_k·u = 0, k in face}``."""
+    if len(face) == 0:
+        return list(vector)
+    independent = _independent_rows(fmpq_matrix([list(rows[k]) for k in face]))
+    B = fmpq_matrix([list(rows[face[i]]) for i in independent])
+    coef = (B * B.transpose()).solve(B * fmpq_matrix([[v] for v in vector]))
     correction = B.transpose() * coef
-    return [c[j] - fraction_of(correction[j, 0]) for j in range(D)]
+    return [v - fraction_of(correction[j, 0]) for j, v in enumerate(vector)]
 
 
 def _independent_rows(B: fmpq_mat) -> list[int]:

@@ -20,7 +20,7 @@ from exactrelu import networks
 from exactrelu.blocks import BlockSet, build_blocks
 from exactrelu.duality import DualBound, dual_bound, dyadic_point
 from exactrelu.errors import ExactReluInputError
-from exactrelu.exact_optimum import ExactOptimum, reconstruct
+from exactrelu.exact_optimum import ExactOptimum, face_projection, reconstruct
 from exactrelu.io import Dataset, as_dataset
 from exactrelu.patterns import DEFAULT_MAX_CELLS
 from exactrelu.rationals import rational_str, to_fraction
@@ -179,7 +179,9 @@ class Problem:
             if self.model == "gated":
                 gate = tuple(Fraction(float(v)) for v in self.blocks.gates[cell])
             pattern = tuple(bool(v) for v in self.blocks.patterns[cell])
-            blocks.append(networks.ConvexBlock(pattern, nu.sign, tuple(map(Fraction, u)), gate))
+            # on the neuron's face exactly, so that it lies in the closed cone of its block
+            u_exact = face_projection(self.rows, nu.face, [Fraction(float(v)) for v in u])
+            blocks.append(networks.ConvexBlock(pattern, nu.sign, tuple(u_exact), gate))
         bias = None if found.output_bias is None else Fraction(found.output_bias)
         return networks.from_convex(blocks, bias=self.bias, output_bias=bias)
 

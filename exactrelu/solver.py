@@ -112,7 +112,10 @@ class ColumnGeneration:
 
     @cached_property
     def cone_matrices(self) -> list[np.ndarray]:
-        """For each pattern, the rows ``a_k = (2p_k − 1) x̃_k`` of ``K_C = {u : a_k·u >= 0}``."""
+        """For each pattern, the rows ``a_k = (2p_k − 1) x̃_k`` of ``K_C = {u : a_k·u >= 0}``
+        (none for the gated model, whose blocks are unconstrained)."""
+        if self.gated:
+            return [np.zeros((0, self.D)) for _ in range(len(self.patterns))]
         return [self.cone_matrix(cell) for cell in range(len(self.patterns))]
 
     def cone_matrix(self, cell: int) -> np.ndarray:
@@ -123,6 +126,8 @@ class ColumnGeneration:
     def neuron_at(self, cell: int, sign: int, residual: np.ndarray) -> Neuron:
         """The neuron of block (cell, sign) at the residual r: its correlation vector
         ``v = Π_K(Z_bᵀ r) = c + Aᵀμ`` lies on the face of the rows with ``μ_k > 0``."""
+        if self.gated:  # the gate fixes the active rows; v = Z_bᵀ r is unconstrained
+            return Neuron(1, self.blocks.patterns[cell].copy(), np.zeros(0, dtype=np.int64))
         c = sign * self.correlations_of(cell, residual)
         (v,), (mu,) = project_many([self.cone_matrices[cell]], c[None, :])
         face = np.asarray(self.blocks.cone_rows[cell])[mu > 0]
@@ -301,8 +306,11 @@ class ColumnGeneration:
             return None
         r, a, beta = result
         directions = np.stack([ZP[i].T @ r for i in keep]) if keep else np.zeros((0, self.D))
-        if np.any(a <= 0) or not all(
-            _in_neuron_cone(self.rows, nu, v) for nu, v in zip(chosen, directions, strict=True)
+        if np.any(a <= 0) or not (
+            self.gated
+            or all(
+                _in_neuron_cone(self.rows, nu, v) for nu, v in zip(chosen, directions, strict=True)
+            )
         ):
             return None
         if self.block_values(r).max(initial=0.0) > self.lam * (1 + 1e-9):

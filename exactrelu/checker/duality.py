@@ -155,18 +155,18 @@ def _program(
     section = _field(cert, "certificate", dict)
     patterns, complete, scope = _patterns(cert, section, X, y, bias)
     program = Program(
-        rows,
-        list(y),
-        bias,
-        output_bias,
-        divisor,
-        lam,
-        cert["model"],
-        patterns,
-        _pattern_matrix(patterns, n),
-        complete,
-        scope,
-        Fraction(0),
+        rows=rows,
+        y=list(y),
+        bias=bias,
+        output_bias=output_bias,
+        divisor=divisor,
+        lam=lam,
+        model=cert["model"],
+        patterns=patterns,
+        matrix=_pattern_matrix(patterns, n),
+        complete=complete,
+        scope=scope,
+        lower=Fraction(0),  # replaced by the verified bound below
     )
     return replace(program, lower=_check_dual(_field(section, "dual", dict), program))
 
@@ -186,6 +186,8 @@ def _patterns(
             check_patterns(cells, X, y)
         except CheckFailure as failure:
             raise CheckFailure(f"nested cells certificate: {failure}") from None
+        if cert.get("model") == "gated":
+            return cells["patterns"], True, "all cell patterns: bounds hold for gates in cells"
         return cells["patterns"], True, "complete pattern list: bounds hold for all networks"
     if spec == "given":
         scope = "given program"
@@ -221,9 +223,9 @@ def _check_dual(dual: dict, program: Program) -> Fraction:
         raise CheckFailure("dual theta is negative")
     if program.output_bias and sum(z) != 0:
         raise CheckFailure(f"output_bias needs Σ z_k = 0, but it is {sum(z)}")
+    if program.model == "gated" and dual.get("mu") != []:
+        raise CheckFailure("a gated certificate has no cone multipliers: mu must be []")
     blocks = _multipliers(dual.get("mu"), len(program.patterns), signs, n)
-    if program.model == "gated" and blocks:
-        raise CheckFailure("a gated certificate has no cone multipliers mu")
     B, Q = integer_matrix(program.rows)
     Z = math.lcm(1, *(v.denominator for v in z))
     scaled = [

@@ -1,4 +1,4 @@
-"""Networks for the checker: parsing and exact fits and objectives (proofs/duality.md, N1-N4).
+"""Networks for the checker: parsing, exact fits and objectives (proofs/duality.md, D7-D8).
 
 Rows ``x̃_k`` are ``x_k`` or ``[x_k, 1]``.  Everything is exact: products of rows and weights are
 Python-int matrix products (numpy object arrays) over common denominators, the rest Fractions.
@@ -78,7 +78,7 @@ class Network:
 def parse_network(
     obj: object, what: str, size: int, bias: bool, output_bias: bool, gated: bool
 ) -> Network:
-    """N1: a network object of the file's shape, bias flag, output-bias option and model."""
+    """D7: a network object of the file's shape, bias flag, output-bias option and model."""
     if not isinstance(obj, dict):
         raise CheckFailure(f"{what} must be an object with W1, w2, bias")
     W1, w2 = obj.get("W1"), obj.get("w2")
@@ -103,7 +103,7 @@ def parse_network(
 
 
 def fit(rows: Sequence[Sequence[Fraction]], net: Network) -> list[Fraction]:
-    """N2: f_k = Σ_j a_kj·w2_j + b0, a_kj = (x̃_k·W1_j)_+ (relu) or 1[x̃_k·g_j >= 0]·x̃_k·W1_j."""
+    """D8: f_k = Σ_j a_kj·w2_j + b0, a_kj = (x̃_k·W1_j)_+ (relu) or 1[x̃_k·g_j >= 0]·x̃_k·W1_j."""
     n = len(rows)
     if not net.width:
         return [net.output_bias] * n
@@ -127,7 +127,7 @@ def squared_error(f: Sequence[Fraction], y: Sequence[Fraction]) -> Fraction:
 def nc_objective(
     rows: Sequence[Sequence[Fraction]], y: Sequence[Fraction], net: Network, lam: Fraction
 ) -> Fraction:
-    """N3 (sum scale): ½‖f − y‖² + (λ/2)·Σ_j (‖W1_j‖² + w2_j²); the output bias is free."""
+    """D8 (sum scale): ½‖f − y‖² + (λ/2)·Σ_j (‖W1_j‖² + w2_j²); the output bias is free."""
     penalty = sum((sum(v * v for v in row) for row in net.W1), Fraction(0))
     penalty += sum((w * w for w in net.w2), Fraction(0))
     return squared_error(fit(rows, net), y) / 2 + lam / 2 * penalty

@@ -11,7 +11,7 @@ form ``m/2^60``) that makes every block feasible.  ``proofs/duality.md`` proves 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from math import isqrt
 
@@ -44,6 +44,8 @@ class DualBound:
     theta: Fraction
     mu: tuple[MuEntry, ...]
     lower: Fraction
+    bounded: dict = field(default_factory=dict, repr=False)
+    """For each block (pattern, sign) given multipliers: the exact vector ``Z_bᵀz + A_bᵀμ``."""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -119,13 +121,13 @@ def dual_bound(
     gated = len(blocks.signs) == 1
     over = [] if gated else [i for i in range(len(C)) if norms2[i] > limit]
     context = (rows, Q_x * Q_z, blocks, C, float(lam), exact_tight)
-    mu_entries, worst = _multipliers(context, over, z)
+    mu_entries, worst, bounded = _multipliers(context, over, z)
     plain = np.delete(norms2, over)
     worst = max(worst, Fraction(int(plain.max())) if len(plain) else Fraction(0))
     theta = _theta(worst / limit)
     lower = theta * sum((a * b for a, b in zip(z, y, strict=True)), Fraction(0))
     lower -= theta * theta * sum((a * a for a in z), Fraction(0)) / 2
-    return DualBound(tuple(z), theta, tuple(mu_entries), lower)
+    return DualBound(tuple(z), theta, tuple(mu_entries), lower, bounded)
 
 
 def dyadic_point(residual: np.ndarray, output_bias: bool) -> list[Fraction]:
@@ -141,10 +143,12 @@ def dyadic_point(residual: np.ndarray, output_bias: bool) -> list[Fraction]:
 
 def _multipliers(context, over, z):
     """μ for the blocks whose plain correlation exceeds λ; returns the entries and the worst
-    ``‖c + Aᵀμ‖²`` in the integer units of C (denominator ``Q = Q_x·Q_z``)."""
+    ``‖c + Aᵀμ‖²`` in the integer units of C (denominator ``Q = Q_x·Q_z``), and the vectors
+    ``c + Aᵀμ`` of those blocks."""
     rows, Q, blocks, C, lam, exact_tight = context
+    bounded: dict[tuple[int, int], tuple[Fraction, ...]] = {}
     if not over:
-        return [], Fraction(0)
+        return [], Fraction(0), bounded
     X = np.array([[float(v) for v in row] for row in rows])
     zf = np.array([float(v) for v in z])
     c_float = blocks.patterns[over].astype(np.float64) @ (X * zf[:, None])
@@ -175,8 +179,9 @@ def _multipliers(context, over, z):
                 entries.append(
                     MuEntry(int(i), sign, tuple(k for k, _ in kept), tuple(m for _, m in kept))
                 )
+            bounded[(int(i), sign)] = tuple(v)
             worst = max(worst, sum((t * t for t in v), Fraction(0)) * Q * Q)
-    return entries, worst
+    return entries, worst, bounded
 
 
 def _dyadic(value: float) -> Fraction:

@@ -125,15 +125,18 @@ class ColumnGeneration:
 
     def neuron_at(self, cell: int, sign: int, residual: np.ndarray) -> Neuron:
         """The neuron of block (cell, sign) at the residual r: its correlation vector
-        ``v = Π_K(Z_bᵀ r) = c + Aᵀμ`` lies on the face of the rows with ``μ_k > 0``."""
+        ``v = Π_K(Z_bᵀ r) = c + Aᵀμ`` lies on the face of the rows with ``μ_k > 0`` and of any
+        other row it is (numerically) orthogonal to."""
         if self.gated:  # the gate fixes the active rows; v = Z_bᵀ r is unconstrained
             return Neuron(1, self.blocks.patterns[cell].copy(), np.zeros(0, dtype=np.int64))
         c = sign * self.correlations_of(cell, residual)
         (v,), (mu,) = project_many([self.cone_matrices[cell]], c[None, :])
-        face = np.asarray(self.blocks.cone_rows[cell])[mu > 0]
-        active = self.rows @ v > 0
+        values = self.rows @ v
+        tight = np.abs(values) <= 1e-9 * np.linalg.norm(self.rows, axis=1) * np.linalg.norm(v)
+        face = np.union1d(np.asarray(self.blocks.cone_rows[cell])[mu > 0], np.nonzero(tight)[0])
+        active = values > 0
         active[face] = False
-        return Neuron(sign, active, np.sort(face))
+        return Neuron(sign, active, face.astype(np.int64))
 
     def correlations_of(self, cell: int, residual: np.ndarray) -> np.ndarray:
         return self.rows.T @ (self.patterns[cell] * residual)

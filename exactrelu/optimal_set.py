@@ -1,0 +1,366 @@
+"""The set of all optimal networks, exactly (THEORY §5, §6, §8).
+
+With the exact dual optimum r (rational, proved by a zero gap in α-form): the correlation vector
+of every block is ``v_b = Π_{K_b}(Z_bᵀ r)``; the equicorrelation set is ``E = {b : ‖v_b‖ = λ}``.
+Blocks of E with the same sign and the same v are one **neuron** (ties on shared faces), with fit
+``f_ν = s (X̃ v)_+``.  Every optimal network is, up to permutation and splitting, given by
+``β >= 0`` with ``Σ_ν β_ν f_ν (+ b·1) = ŷ``: a polytope whose vertices are the minimal networks
+(THEORY §6).  Decisions are exact:
+
+* a block is outside E when an exact upper bound ``‖Z_bᵀr + A_bᵀμ‖ < λ`` holds (any μ >= 0);
+* a block is in E when its exact projection (a face of the cone with multipliers μ_S >= 0, the
+  projected point in the cone: the KKT conditions, checked exactly) has norm exactly λ;
+* vertices are enumerated exactly by ``cdd.gmp``; the min-norm point solves an exactly verified
+  KKT system of the strictly convex QP ``min ‖β‖² on the polytope``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import cdd
+import cdd.gmp
+import numpy as np
+from scipy.optimize import minimize
+
+from exactrelu import networks
+from exactrelu.cones import project_many
+from exactrelu.exact_optimum import face_projection
+from exactrelu.networks import AlphaNeuron
+from exactrelu.problem import Problem, Solution
+from exactrelu.rationals import fmpq_matrix, fraction_of, rational_str
+
+
+@dataclass(frozen=True)
+class OptimalNeuron:
+    """A neuron of the optimal set: direction v (‖v‖ = λ), sign, face rows, its cells, its fit."""
+
+    direction: tuple[Fraction, ...]
+    sign: int
+    face: tuple[int, ...]
+    cells: tuple[int, ...]
+    fit: tuple[Fraction, ...]
+
+
+@dataclass(frozen=True)
+class OptimalSet:
+    """All optimal networks of a problem (exact when ``status == "exact"``).
+
+    ``vertices``: the minimal networks, each a dict neuron index -> β > 0 (vertices of the
+    neuron-merged polytope); ``min_norm``: the point of the polytope with the least ‖β‖.
+    """
+
+    problem: Problem = field(repr=False)
+    solution: Solution = field(repr=False)
+    status: str
+    residual: tuple[Fraction, ...]
+    fit: tuple[Fraction, ...]
+    neurons: tuple[OptimalNeuron, ...]
+    vertices: tuple[dict[int, Fraction], ...]
+    min_norm: dict[int, Fraction]
+    undecided_blocks: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def used_neurons(self) -> tuple[int, ...]:
+        """S at the neuron level: neurons with β > 0 in some optimal network."""
+        return tuple(sorted({i for vertex in self.vertices for i in vertex}))
+
+    @property
+    def unique_network(self) -> bool:
+        """One optimal network up to permutation and splitting (the polytope is a point)."""
+        return len(self.vertices) == 1
+
+    @property
+    def count_minimal_convex(self) -> int:
+        """Vertices of the block-level polytope: each neuron's weight on one of its cells."""
+        total = 0
+        for vertex in self.vertices:
+            product = 1
+            for i in vertex:
+                product *= len(self.neurons[i].cells)
+            total += product
+        return total
+
+    @property
+    def unique_convex(self) -> bool:
+        return self.count_minimal_convex == 1
+
+    @property
+    def min_width(self) -> int:
+        """m*: the fewest neurons of any optimal network (the smallest vertex support)."""
+        return min(len(v) for v in self.vertices)
+
+    @property
+    def same_size(self) -> bool:
+        return len({len(v) for v in self.vertices}) == 1
+
+    def alpha_form(self, weights: dict[int, Fraction]) -> list[AlphaNeuron]:
+        return [
+            AlphaNeuron(self.neurons[i].direction, self.neurons[i].sign, beta)
+            for i, beta in sorted(weights.items())
+        ]
+
+    def network(self, weights: dict[int, Fraction]) -> networks.Network:
+        """The rational network of a point of the polytope (rational scales, exact excess)."""
+        return networks.alpha_form_network(
+            self.alpha_form(weights),
+            self.problem.lam_sum,
+            bias=self.problem.bias,
+            output_bias=self._output_bias(weights),
+        )
+
+    def _output_bias(self, weights: dict[int, Fraction]) -> Fraction | None:
+        if not self.problem.output_bias:
+            return None
+        fit = [
+            sum((b * self.neurons[i].fit[k] for i, b in weights.items()), Fraction(0))
+            for k in range(len(self.fit))
+        ]
+        return self.fit[0] - fit[0]
+
+    def to_json(self) -> dict[str, object]:
+        lam = self.problem.lam_sum
+
+        def point(weights):
+            neurons = self.alpha_form(weights)
+            net = self.network(weights)
+            return {
+                "neurons": sorted(weights),
+                "alpha_form": networks.alpha_form_to_json(neurons, lam),
+                "network": networks.network_to_json(net),
+                "network_objective": rational_str(self.problem.objective(net)),
+            }
+
+        return {
+            "kind": "optimal_set",
+            "version": 1,
+            **self.problem.describe(),
+            "status": self.status,
+            "claims": {
+                name: self.status
+                for name in (
+                    "optimum",
+                    "residual",
+                    "neurons",
+                    "unique_network",
+                    "unique_convex",
+                    "minimal_networks",
+                    "count_minimal_networks",
+                    "count_minimal_convex",
+                    "min_width",
+                    "min_norm_network",
+                )
+            },
+            "optimum": rational_str(self.solution.optimum) if self.solution.optimum else None,
+            "residual": [rational_str(v) for v in self.residual],
+            "fit": [rational_str(v) for v in self.fit],
+            "neurons": [
+                {
+                    "direction": [rational_str(v) for v in nu.direction],
+                    "sign": nu.sign,
+                    "face": list(nu.face),
+                    "cells": list(nu.cells),
+                }
+                for nu in self.neurons
+            ],
+            "used_neurons": list(self.used_neurons),
+            "unique_network": self.unique_network,
+            "unique_convex": self.unique_convex,
+            "minimal_networks": [point(v) for v in self.vertices],
+            "count_minimal_networks": len(self.vertices),
+            "count_minimal_convex": self.count_minimal_convex,
+            "min_width": self.min_width,
+            "same_size": self.same_size,
+            "min_norm_network": point(self.min_norm),
+            "undecided_blocks": [list(b) for b in self.undecided_blocks],
+        }
+
+
+def optimal_set(problem: Problem, solution: Solution | None = None) -> OptimalSet:
+    """Compute the optimal set of ``problem`` (THEORY §5–§6).
+
+    Exact when the dual optimum is rational (``solution.optimum`` is not None); blocks whose
+    membership in E the exact projection cannot decide are listed (status ``"undecided"``).
+    Raises ArithmeticError when the optimum is irrational.
+    """
+    solution = solution or problem.solve()
+    exact = solution.exact_optimum
+    if exact is None:
+        raise ArithmeticError(
+            "the optimal residual of this problem is not rational (no exact α-form optimum was "
+            "found), and optimal sets are only computed exactly so far"
+        )
+    r = list(exact.residual)
+    y = list(problem.dataset.y)
+    neurons, undecided = _equicorrelation_neurons(problem, solution, r)
+    fit = tuple(a - b for a, b in zip(y, r, strict=True))
+    vertices = _vertices(neurons, fit, problem.output_bias)
+    min_norm = _min_norm(neurons, fit, problem.output_bias, vertices)
+    status = "undecided" if undecided else "exact"
+    return OptimalSet(
+        problem,
+        solution,
+        status,
+        tuple(r),
+        fit,
+        tuple(neurons),
+        tuple(vertices),
+        min_norm,
+        tuple(undecided),
+    )
+
+
+def _equicorrelation_neurons(problem: Problem, solution: Solution, r):
+    """E grouped into neurons, and the blocks whose membership could not be decided."""
+    lam2 = problem.lam_sum**2
+    rows = problem.rows
+    blocks = problem.blocks
+    bounded = solution.exact_optimum.dual.bounded
+    groups: dict[tuple, list[int]] = {}
+    undecided = []
+    for i in range(len(blocks.patterns)):
+        pattern = blocks.patterns[i]
+        plain = [
+            sum((r[k] * rows[k][j] for k in range(len(rows)) if pattern[k]), Fraction(0))
+            for j in range(len(rows[0]))
+        ]
+        for sign in blocks.signs:
+            c = [sign * v for v in plain]
+            bound = bounded.get((i, sign), tuple(c))
+            if sum((v * v for v in bound), Fraction(0)) < lam2:
+                continue  # ‖Π(c)‖ <= ‖c + Aᵀμ‖ < λ
+            v = _exact_projection(rows, blocks, i, c)
+            if v is None:
+                undecided.append((i, sign))
+                continue
+            if sum((t * t for t in v), Fraction(0)) == lam2:
+                groups.setdefault((sign, tuple(v)), []).append(i)
+    neurons = []
+    for (sign, v), cells in groups.items():
+        values = [sum((a * b for a, b in zip(row, v, strict=True)), Fraction(0)) for row in rows]
+        face = tuple(k for k, t in enumerate(values) if t == 0 and any(rows[k]))
+        fit = tuple(sign * max(t, Fraction(0)) for t in values)
+        neurons.append(OptimalNeuron(v, sign, face, tuple(cells), fit))
+    return neurons, undecided
+
+
+def _exact_projection(rows, blocks, i, c):
+    """The exact projection of c onto the block's cone, or None if the float guess of its face
+    does not satisfy the KKT conditions exactly."""
+    cone_rows = np.asarray(blocks.cone_rows[i])
+    if len(blocks.signs) == 1 or len(cone_rows) == 0:
+        return list(c)
+    signs = [1 if blocks.patterns[i, k] else -1 for k in cone_rows]
+    A = [[s * v for v in rows[k]] for s, k in zip(signs, cone_rows, strict=True)]
+    A_float = np.array([[float(v) for v in a] for a in A])
+    _, (mu,) = project_many([A_float], np.array([[float(v) for v in c]]))
+    face = [k for k, m in enumerate(mu) if m > 0]
+    p = list(c)
+    if face:
+        B = fmpq_matrix([A[k] for k in face])
+        try:
+            coef = (B * B.transpose()).solve(-(B * fmpq_matrix([[v] for v in c])))
+        except ZeroDivisionError:
+            return None
+        mu_exact = [fraction_of(coef[t, 0]) for t in range(len(face))]
+        if any(m < 0 for m in mu_exact):
+            return None
+        for m, k in zip(mu_exact, face, strict=True):
+            for j in range(len(p)):
+                p[j] += m * A[k][j]
+    if any(sum((a * b for a, b in zip(row, p, strict=True)), Fraction(0)) < 0 for row in A):
+        return None
+    return p
+
+
+def _polytope_rows(neurons, fit, output_bias):
+    """Equality rows ``[−ŷ_k, f_k]`` (centred with an output bias) of ``{β : Fβ = ŷ}``."""
+    n = len(fit)
+    F = [[nu.fit[k] for nu in neurons] for k in range(n)]
+    target = list(fit)
+    if output_bias:
+        mean_F = [sum((F[k][j] for k in range(n)), Fraction(0)) / n for j in range(len(neurons))]
+        mean_y = sum(target, Fraction(0)) / n
+        F = [[F[k][j] - mean_F[j] for j in range(len(neurons))] for k in range(n)]
+        target = [t - mean_y for t in target]
+    return F, target
+
+
+def _vertices(neurons, fit, output_bias) -> list[dict[int, Fraction]]:
+    """All vertices of ``{β >= 0 : Σ β_ν f_ν = ŷ}`` (exact, cdd.gmp)."""
+    F, target = _polytope_rows(neurons, fit, output_bias)
+    p = len(neurons)
+    if all(t == 0 for t in target):
+        return [{}]
+    rows = [[-t] + F[k] for k, t in enumerate(target)]
+    rows += [[0] + [1 if j == i else 0 for j in range(p)] for i in range(p)]
+    matrix = cdd.gmp.matrix_from_array(
+        rows, lin_set=range(len(target)), rep_type=cdd.RepType.INEQUALITY
+    )
+    generators = cdd.gmp.copy_generators(cdd.gmp.polyhedron_from_matrix(matrix))
+    out = []
+    for row in generators.array:
+        if row[0] == 1:
+            out.append({j: Fraction(v) for j, v in enumerate(row[1:]) if v != 0})
+    return sorted(out, key=lambda v: (len(v), sorted(v.items())))
+
+
+def _min_norm(neurons, fit, output_bias, vertices) -> dict[int, Fraction]:
+    """argmin ‖β‖² on the polytope: a float QP proposes the support T, then exactly
+    ``β_T = F_Tᵀ w`` with ``F_T F_Tᵀ w = ŷ`` and the KKT conditions ``β_T >= 0``,
+    ``F_νᵀ w <= 0`` off T are verified."""
+    if len(vertices) == 1:
+        return dict(vertices[0])
+    F, target = _polytope_rows(neurons, fit, output_bias)
+    p = len(neurons)
+    Ff = np.array([[float(v) for v in row] for row in F])
+    yf = np.array([float(t) for t in target])
+    start = np.mean([[float(v.get(j, 0)) for j in range(p)] for v in vertices], axis=0)
+    result = minimize(
+        lambda b: b @ b,
+        start,
+        jac=lambda b: 2 * b,
+        method="SLSQP",
+        bounds=[(0, None)] * p,
+        constraints=[{"type": "eq", "fun": lambda b: Ff @ b - yf, "jac": lambda b: Ff}],
+    )
+    scale = max(np.abs(result.x).max(initial=0.0), 1e-300)
+    support = [j for j in range(p) if result.x[j] > 1e-9 * scale]
+    beta = _min_norm_on_support(F, target, support)
+    if beta is None:
+        raise ArithmeticError("the min-norm support proposed by the QP did not verify exactly")
+    return beta
+
+
+def _min_norm_on_support(F, target, support):
+    FT = fmpq_matrix([[row[j] for j in support] for row in F])
+    G = FT * FT.transpose()
+    reduced = _solve_consistent(G, fmpq_matrix([[t] for t in target]))
+    if reduced is None:
+        return None
+    beta_T = FT.transpose() * reduced
+    beta = {j: fraction_of(beta_T[t, 0]) for t, j in enumerate(support)}
+    if any(b < 0 for b in beta.values()):
+        return None
+    full = fmpq_matrix(F)
+    slopes = full.transpose() * reduced
+    if any(fraction_of(slopes[j, 0]) > 0 for j in range(len(F[0])) if j not in support):
+        return None
+    return {j: b for j, b in beta.items() if b != 0}
+
+
+def _solve_consistent(G, rhs):
+    """A solution of the consistent (possibly singular) system G w = rhs, exactly."""
+    n = G.nrows()
+    augmented = fmpq_matrix(
+        [[fraction_of(G[i, j]) for j in range(n)] + [fraction_of(rhs[i, 0])] for i in range(n)]
+    )
+    reduced, rank = augmented.rref()
+    w = [Fraction(0)] * n
+    for i in range(rank):
+        pivot = next(j for j in range(n + 1) if reduced[i, j] != 0)
+        if pivot == n:
+            return None  # inconsistent
+        w[pivot] = fraction_of(reduced[i, n])
+    return fmpq_matrix([[v] for v in w])

@@ -28,8 +28,10 @@ from itertools import combinations, permutations, product
 from math import factorial, gcd
 
 import numpy as np
+from flint import fmpz_mat
 
 from exactrelu.arrangement import integer_rank, pivot_columns
+from exactrelu.signs import to_float
 
 CHUNK_ENTRIES = 1 << 22  # candidate-matrix entries per chunk (bounds memory)
 
@@ -58,7 +60,7 @@ def essential_cells(E: np.ndarray, progress: bool = False) -> EssentialCells:
     """Enumerate the cells of the essential arrangement with normals ``E`` (object ints, m × r)."""
     m, r = E.shape
     if r <= 1:
-        return _rank_at_most_one(m, r)
+        return _rank_at_most_one(E)
     subsets = np.array(list(combinations(range(m), r - 1)), dtype=np.int64).reshape(-1, r - 1)
     builder = _CandidateBuilder(E, subsets)
     chunk = max(1, CHUNK_ENTRIES // (m * 2**r))
@@ -72,8 +74,14 @@ def essential_cells(E: np.ndarray, progress: bool = False) -> EssentialCells:
     return builder.finish()
 
 
-def _rank_at_most_one(m: int, r: int) -> EssentialCells:
-    """Rank 0: one cell (the whole space).  Rank 1: one hyperplane, two half-lines."""
+def _rank_at_most_one(E: np.ndarray) -> EssentialCells:
+    """Rank 0: one cell (the whole space).  Rank 1: one hyperplane ``h·u = 0``, two half-lines.
+
+    In rank 1 the only "line" is the whole space R^1, defined by the empty subset (its cross
+    product is ``[1]``); the cell on the side ``h·u < 0`` is the ray ``−sign(h)``, the other the
+    ray ``sign(h)``, whatever the sign of the normal ``h``.
+    """
+    m, r = E.shape
     if r == 0:
         patterns = np.ones((1, m), dtype=bool)
         return EssentialCells(
@@ -84,12 +92,13 @@ def _rank_at_most_one(m: int, r: int) -> EssentialCells:
             np.empty((0, 0), np.int64),
             True,
         )
+    sign = 1 if int(E[0, 0]) > 0 else -1
+    rays = np.array([-sign, sign], dtype=np.int8)  # cells in order: h·u < 0, then h·u > 0
     patterns = np.array([[False], [True]])
-    ray_sums = np.array([[-1.0], [1.0]])
     facets = np.array([[0, 0], [1, 0]], dtype=np.int64)
-    empty = np.empty(0, np.int64)
+    incidence = (np.arange(2, dtype=np.int64), np.zeros(2, np.int64), rays)
     return EssentialCells(
-        patterns, facets, ray_sums, (empty, empty, empty), np.empty((0, 0), np.int64), True
+        patterns, facets, rays[:, None].astype(float), incidence, np.empty((1, 0), np.int64), True
     )
 
 
@@ -98,7 +107,7 @@ class _CandidateBuilder:
 
     def __init__(self, E: np.ndarray, subsets: np.ndarray) -> None:
         self.E = E
-        self.E_float = E.astype(np.float64)
+        self.E_float = to_float(E)  # entries beyond the float range: ±inf, decided exactly
         self.m, self.r = E.shape
         self.subsets = subsets
         self.packed: list[np.ndarray] = []
@@ -117,17 +126,16 @@ class _CandidateBuilder:
     def add_chunk(self, start: int, stop: int) -> None:
         lines = np.arange(start, stop)
         S = self.subsets[lines]
-        ell, ell_abs = _cofactors_float(self.E_float[S])
-        signs = _line_signs(self.E, self.E_float, S, ell, ell_abs)
+        with np.errstate(invalid="ignore", over="ignore"):  # inf/NaN: left to the exact check
+            ell, ell_abs = _cofactors_float(self.E_float[S])
+            signs = _line_signs(self.E, self.E_float, S, ell, ell_abs)
+            self.ray_unit[lines] = _unit_rows(ell)
         on_line = signs == 0
         zero_count = on_line.sum(axis=1)
         valid = zero_count < self.m  # a dependent subset has ℓ_S = 0: every sign is zero
         generic = valid & (zero_count == self.r - 1)
         if not np.all(generic):
             self.general_position = False
-        norms = np.linalg.norm(ell, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        self.ray_unit[lines] = ell / norms
         if np.any(generic):
             self._add_generic(lines[generic], S[generic], signs[generic])
         for i in np.nonzero(valid & ~generic)[0]:
@@ -242,6 +250,19 @@ def _cofactors_float(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ell, ell_abs
 
 
+def _unit_rows(ell: np.ndarray) -> np.ndarray:
+    """The rows of ``ell`` scaled to unit length, without overflow (zero rows stay zero).
+
+    A row holding inf or NaN (cofactors beyond the float range) becomes NaN: no float proposal.
+    """
+    peak = np.abs(ell).max(axis=1, keepdims=True)
+    peak[peak == 0] = 1.0
+    scaled = ell / peak
+    norms = np.linalg.norm(scaled, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return scaled / norms
+
+
 def _perm_sign(p: tuple[int, ...]) -> int:
     inversions = sum(1 for i in range(len(p)) for j in range(i + 1, len(p)) if p[i] > p[j])
     return -1 if inversions % 2 else 1
@@ -287,24 +308,10 @@ def _cofactors_exact(A: np.ndarray) -> list[int]:
 
 
 def _det_exact(M: list[list[int]]) -> int:
-    """Determinant of a square integer matrix (Bareiss fraction-free elimination)."""
-    n = len(M)
-    if n == 0:
+    """Determinant of a square integer matrix (python-flint, exact)."""
+    if not M:
         return 1
-    A = [row[:] for row in M]
-    sign, prev = 1, 1
-    for i in range(n - 1):
-        pivot = next((p for p in range(i, n) if A[p][i] != 0), None)
-        if pivot is None:
-            return 0
-        if pivot != i:
-            A[i], A[pivot] = A[pivot], A[i]
-            sign = -sign
-        for p in range(i + 1, n):
-            for q in range(i + 1, n):
-                A[p][q] = (A[p][q] * A[i][i] - A[p][i] * A[i][q]) // prev
-        prev = A[i][i]
-    return sign * A[n - 1][n - 1]
+    return int(fmpz_mat(M).det())
 
 
 def _greedy_basis(E: np.ndarray, Z: np.ndarray, size: int) -> tuple[int, ...]:

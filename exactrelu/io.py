@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -20,6 +22,9 @@ from exactrelu.errors import ExactReluInputError
 from exactrelu.rationals import parse_rational, rational_str, to_fraction
 
 Matrix = tuple[tuple[Fraction, ...], ...]
+
+_NON_FINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.IGNORECASE)
+_INDEX = re.compile(r"-?[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -94,16 +99,26 @@ def _as_rows(X: object) -> list[list[Fraction]]:
     for k, row in enumerate(rows):
         if len(row) != width:
             raise ExactReluInputError(f"X row {k} has {len(row)} entries, row 0 has {width}")
-    return [
-        [to_fraction(v, f"X[{k}][{j}]") for j, v in enumerate(row)] for k, row in enumerate(rows)
-    ]
+    return [[_exact(v, f"X[{k}][{j}]") for j, v in enumerate(row)] for k, row in enumerate(rows)]
 
 
 def _as_vector(y: object, what: str) -> list[Fraction]:
     values = np.asarray(y).tolist() if isinstance(y, np.ndarray) else list(y)  # type: ignore[call-overload]
     if isinstance(y, np.ndarray) and y.ndim != 1:
         raise ExactReluInputError(f"{what} must be 1-D, got shape {y.shape}")
-    return [to_fraction(v, f"{what}[{k}]") for k, v in enumerate(values)]
+    return [_exact(v, f"{what}[{k}]") for k, v in enumerate(values)]
+
+
+def _exact(value: object, what: str) -> Fraction:
+    """``to_fraction``, with numpy's extended floats (longdouble) converted exactly too.
+
+    ``tolist()`` keeps a longdouble as a numpy scalar; ``float()`` would round it to 53 bits.
+    """
+    if isinstance(value, np.floating) and not isinstance(value, float):
+        if not np.isfinite(value):
+            raise ExactReluInputError(f"{what} must be finite, got {value!r}")
+        return Fraction(*value.as_integer_ratio())
+    return to_fraction(value, what)
 
 
 def read_data(
@@ -111,7 +126,9 @@ def read_data(
 ) -> Dataset:
     """Read a CSV or ``.npz`` file exactly.
 
-    CSV: optional header (a first row that is not all numbers), numbers as decimals or ``p/q``;
+    CSV (UTF-8, with or without a byte-order mark): optional header (a first row with a cell that
+    is not a number at all; ``nan`` or ``inf`` are numbers, refused as non-finite), numbers as
+    decimals or ``p/q``;
     the target is the last column unless ``target`` names a column (header name or 0-based
     index), and ``target="none"`` reads every column into X.  ``.npz``: arrays ``X`` and
     optionally ``y``, loaded with ``allow_pickle=False``.
@@ -127,14 +144,16 @@ def read_data(
 
 
 def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
+    if not zipfile.is_zipfile(path):
+        raise ExactReluInputError(f"{path}: not a valid .npz archive (a zip of .npy arrays)")
     try:
         with np.load(path, allow_pickle=False) as archive:
-            if "X" not in archive.files:
-                raise ExactReluInputError(f"{path}: the .npz file has no array 'X'")
-            X = archive["X"]
+            X = archive["X"] if "X" in archive.files else None
             y = archive["y"] if "y" in archive.files else None
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         raise ExactReluInputError(f"{path}: cannot read .npz ({exc})") from None
+    if X is None:
+        raise ExactReluInputError(f"{path}: the .npz file has no array 'X'")
     for name, array in (("X", X), ("y", y)):
         if array is not None and array.dtype.kind not in "iuf":
             raise ExactReluInputError(f"{path}: array {name} must be numeric, got {array.dtype}")
@@ -144,11 +163,14 @@ def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def _read_csv(path: Path, target: str | None) -> tuple[list[list[Fraction]], list[Fraction] | None]:
-    with path.open(newline="") as handle:
-        records = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            records = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ExactReluInputError(f"{path}: cannot read CSV ({exc})") from None
     if not records:
         raise ExactReluInputError(f"{path}: the file has no data rows")
-    header = None if _is_numeric_row(records[0]) else [cell.strip() for cell in records[0]]
+    header = [cell.strip() for cell in records[0]] if _is_header(records[0]) else None
     body = records[1:] if header is not None else records
     if not body:
         raise ExactReluInputError(f"{path}: the file has a header but no data rows")
@@ -171,10 +193,16 @@ def _read_csv(path: Path, target: str | None) -> tuple[list[list[Fraction]], lis
     return X, [row[column] for row in values]
 
 
-def _is_numeric_row(row: list[str]) -> bool:
+def _is_header(row: list[str]) -> bool:
+    """A row is a header iff some cell is not a number at all (``nan``, ``inf`` are numbers)."""
+    return not all(_is_number(cell.strip()) for cell in row)
+
+
+def _is_number(text: str) -> bool:
+    if _NON_FINITE.fullmatch(text):
+        return True
     try:
-        for cell in row:
-            Fraction(cell.strip())
+        Fraction(text)
     except (ValueError, ZeroDivisionError):
         return False
     return True
@@ -182,7 +210,7 @@ def _is_numeric_row(row: list[str]) -> bool:
 
 def _parse_cell(cell: str, path: Path, line: int) -> Fraction:
     text = cell.strip()
-    if text.lower().lstrip("+-") in {"nan", "inf", "infinity"}:
+    if _NON_FINITE.fullmatch(text):
         raise ExactReluInputError(f"{path}: line {line} has a non-finite value {text!r}")
     return parse_rational(text, f"{path}: line {line} value")
 
@@ -196,6 +224,6 @@ def _target_column(
         return None
     if header is not None and target in header:
         return header.index(target)
-    if target.lstrip("-").isdigit() and -width <= int(target) < width:
+    if _INDEX.fullmatch(target) and -width <= int(target) < width:
         return int(target) % width
     raise ExactReluInputError(f"{path}: no target column {target!r} (columns: {header or width})")

@@ -26,7 +26,6 @@ from scipy.optimize import minimize
 
 from exactrelu import networks
 from exactrelu.cones import project_many
-from exactrelu.exact_optimum import face_projection
 from exactrelu.networks import AlphaNeuron
 from exactrelu.problem import Problem, Solution
 from exactrelu.rationals import fmpq_matrix, fraction_of, rational_str

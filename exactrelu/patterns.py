@@ -17,18 +17,18 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from math import gcd
 
 import numpy as np
 
 from exactrelu.arrangement import Arrangement, as_object_matrix, build_arrangement, cover_count
-from exactrelu.cells import EssentialCells, essential_cells, exact_ray
+from exactrelu.cells import EssentialCells, essential_cells, exact_ray, primitive
 from exactrelu.errors import ProblemTooLargeError
 from exactrelu.io import Dataset, as_dataset
 from exactrelu.signs import fits_int64, max_bits, product_signs
 
 DEFAULT_MAX_CELLS = 2_000_000
 WITNESS_CHUNK = 1 << 14
+FLOAT_WITNESS_BITS = 52  # the precision of the float ray sums: a larger scale adds nothing
 
 
 @dataclass(frozen=True)
@@ -164,45 +164,71 @@ def enumerate_patterns(
 def _witnesses(E: np.ndarray, cells: EssentialCells) -> np.ndarray:
     """Integer witnesses in essential coordinates: rounded ray sums, verified exactly.
 
-    The scale 2^K is chosen so that the exact check of ``E @ u`` fits in int64; a cell whose
-    rounded witness fails the exact check gets the exact sum of its integer extreme rays.
+    First at the scale 2^K whose exact check of ``E @ u`` fits in int64 (fast, short witnesses);
+    cells that fail (thin cells, e.g. with a bias beside large data) are retried at the scale
+    2^52 of the float ray sums' own precision, checked by the float filter of ``product_signs``;
+    a cell that still fails, or whose float ray sum is not finite, gets the exact sum of its
+    integer extreme rays.
     """
     N, r = cells.ray_sums.shape
     if r == 0:
         return np.zeros((N, 0), dtype=np.int64)
-    e_bits = max_bits(E)
-    K = max(20, min(40, 61 - e_bits - r.bit_length()))
-    scale = np.abs(cells.ray_sums).max(axis=1, keepdims=True)
-    scale[scale == 0] = 1.0
-    U = np.rint(cells.ray_sums * (2.0**K / scale)).astype(np.int64)
-    positive = cells.patterns
-    failed = []
-    for start in range(0, N, WITNESS_CHUNK):
-        stop = min(start + WITNESS_CHUNK, N)
-        signs = product_signs(U[start:stop], E)
-        bad = np.any((signs > 0) != positive[start:stop], axis=1) | np.any(signs == 0, axis=1)
-        failed.extend(start + np.nonzero(bad)[0])
-    if not failed:
+    K = max(20, min(40, 61 - max_bits(E) - r.bit_length()))
+    finite = np.isfinite(cells.ray_sums).all(axis=1)
+    U = _rounded(np.where(finite[:, None], cells.ray_sums, 0.0), K)  # 0 fails the check
+    failed = _failed(U, E, cells.patterns)
+    retry = failed[finite[failed]]
+    if len(retry):
+        U[retry] = _rounded(cells.ray_sums[retry], FLOAT_WITNESS_BITS)
+        failed = np.union1d(
+            retry[_failed(U[retry], E, cells.patterns[retry])], failed[~finite[failed]]
+        )
+    if len(failed) == 0:
         return U
     return _exact_witnesses(E, cells, U, failed)
 
 
+def _rounded(ray_sums: np.ndarray, scale_bits: int) -> np.ndarray:
+    """Each row scaled so that its largest entry is ``±2^scale_bits``, rounded to integers."""
+    scale = np.abs(ray_sums).max(axis=1, keepdims=True)
+    scale[scale == 0] = 1.0
+    return np.rint(ray_sums * (2.0**scale_bits / scale)).astype(np.int64)
+
+
+def _failed(U: np.ndarray, E: np.ndarray, positive: np.ndarray) -> np.ndarray:
+    """Indices of the rows of ``U`` that are not strictly inside their cell (exact check)."""
+    failed = []
+    for start in range(0, len(U), WITNESS_CHUNK):
+        stop = min(start + WITNESS_CHUNK, len(U))
+        signs = product_signs(U[start:stop], E)
+        bad = np.any((signs > 0) != positive[start:stop], axis=1) | np.any(signs == 0, axis=1)
+        failed.extend(start + np.nonzero(bad)[0])
+    return np.array(failed, dtype=np.int64)
+
+
 def _exact_witnesses(E: np.ndarray, cells: EssentialCells, U: np.ndarray, failed) -> np.ndarray:
-    """Replace failed witnesses by the exact sum of the cell's integer extreme rays."""
+    """Replace failed witnesses by the exact sum of the cell's integer extreme rays.
+
+    The exact ray of each line is computed once, however many cells it bounds; the new witnesses
+    are checked exactly, all at once.
+    """
     cell_of, lines, ray_signs = cells.incidence
+    order = np.argsort(cell_of, kind="stable")
+    bounds = np.searchsorted(cell_of[order], np.arange(len(cells.patterns) + 1))
+    rays: dict[int, list[int]] = {}
     exact = U.astype(object)
     for cell in failed:
         total = [0] * E.shape[1]
-        for i in np.nonzero(cell_of == cell)[0]:
-            ray = exact_ray(E, cells.lines[lines[i]], int(ray_signs[i]))
-            total = [a + b for a, b in zip(total, ray, strict=True)]
-        divisor = gcd(*total)
-        exact[cell] = [v // divisor for v in total]
-        values = [sum(int(h) * v for h, v in zip(row, exact[cell], strict=True)) for row in E]
-        if any(
-            (v > 0) != bool(p) or v == 0 for v, p in zip(values, cells.patterns[cell], strict=True)
-        ):
-            raise AssertionError(f"the sum of the extreme rays of cell {cell} is not inside it")
+        for i in order[bounds[cell] : bounds[cell + 1]]:
+            line = int(lines[i])
+            if line not in rays:
+                rays[line] = exact_ray(E, cells.lines[line], 1)
+            total = [a + int(ray_signs[i]) * b for a, b in zip(total, rays[line], strict=True)]
+        exact[cell] = primitive(total)
+    wrong = _failed(exact[failed], E, cells.patterns[failed])
+    if len(wrong):
+        cell = failed[wrong[0]]
+        raise AssertionError(f"the sum of the extreme rays of cell {cell} is not inside it")
     if fits_int64(max_bits(exact), 0, 1):
         return exact.astype(np.int64)
     return exact

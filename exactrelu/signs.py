@@ -8,11 +8,33 @@ cannot decide are recomputed with Python integers.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 # Relative error bound of a float64 dot product of length <= 64 of integers converted to float
 # (conversion, products and sums, any summation order): gamma_{n+2} < 2^-46 with a wide margin.
 FILTER = 2.0**-46
+
+
+def to_float(values: np.ndarray) -> np.ndarray:
+    """``values`` (int64 or object ints) as float64; entries beyond the float range become ±inf.
+
+    Never raises OverflowError.  A float filter fed an infinite entry gets an infinite or NaN
+    value or bound, which it leaves undecided, so the exact fallback decides those entries.
+    """
+    try:
+        return values.astype(np.float64)
+    except OverflowError:
+        flat = [_float_or_inf(v) for v in values.flat]
+        return np.array(flat, dtype=np.float64).reshape(values.shape)
+
+
+def _float_or_inf(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf  # type: ignore[operator]
 
 
 def max_bits(values: np.ndarray) -> int:
@@ -34,11 +56,12 @@ def product_signs(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     a_bits, b_bits = max_bits(A), max_bits(B)
     if fits_int64(a_bits, b_bits, A.shape[1]):
         return np.sign(A.astype(np.int64) @ B.astype(np.int64).T).astype(np.int8)
-    Af, Bf = A.astype(np.float64), B.astype(np.float64)
-    approx = Af @ Bf.T
-    bound = FILTER * (np.abs(Af) @ np.abs(Bf).T)
-    signs = np.sign(approx).astype(np.int8)
-    undecided = ~(np.abs(approx) > bound)  # also catches inf/nan from huge entries
+    Af, Bf = to_float(A), to_float(B)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf/NaN from huge entries: undecided
+        approx = Af @ Bf.T
+        bound = FILTER * (np.abs(Af) @ np.abs(Bf).T)
+        undecided = ~(np.abs(approx) > bound)
+        signs = np.sign(approx).astype(np.int8)  # undecided entries are overwritten below
     for i, j in zip(*np.nonzero(undecided), strict=True):
         exact = sum(int(a) * int(b) for a, b in zip(A[i], B[j], strict=True))
         signs[i, j] = (exact > 0) - (exact < 0)

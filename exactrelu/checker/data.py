@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+import zipfile
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -22,6 +23,7 @@ Rows = list[list[Fraction]]
 
 _RATIONAL = re.compile(r"(-?[0-9]+)(?:/([0-9]+))?")
 _INTEGER = re.compile(r"-?[0-9]+")
+_NON_FINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.IGNORECASE)
 
 
 def parse_rational(text: object, what: str) -> tuple[int, int]:
@@ -87,13 +89,13 @@ def read_data(
 
 def _read_csv(path: Path, target: str | None) -> tuple[Rows, list[Fraction] | None]:
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
             records = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise CheckFailure(f"{path}: cannot read CSV ({exc})") from None
     if not records:
         raise CheckFailure(f"{path}: no data rows")
-    header = [cell.strip() for cell in records[0]] if not _all_numbers(records[0]) else None
+    header = [cell.strip() for cell in records[0]] if _is_header(records[0]) else None
     body = records[1:] if header is not None else records
     if not body:
         raise CheckFailure(f"{path}: a header but no data rows")
@@ -112,16 +114,22 @@ def _read_csv(path: Path, target: str | None) -> tuple[Rows, list[Fraction] | No
     return X, [row[column] for row in values]
 
 
-def _all_numbers(row: list[str]) -> bool:
-    try:
-        for cell in row:
+def _is_header(row: list[str]) -> bool:
+    """A header has a cell that is not a number at all: ``nan`` and ``inf`` are (non-finite)
+    numbers, so a first row holding them is data, refused by ``_parse_cell``."""
+    for cell in row:
+        if _NON_FINITE.fullmatch(cell.strip()):
+            continue
+        try:
             Fraction(cell.strip())
-    except (ValueError, ZeroDivisionError):
-        return False
-    return True
+        except (ValueError, ZeroDivisionError):
+            return True
+    return False
 
 
 def _parse_cell(cell: str, path: Path, k: int) -> Fraction:
+    if _NON_FINITE.fullmatch(cell.strip()):
+        raise CheckFailure(f"{path}: data row {k} has a non-finite value {cell.strip()!r}")
     # Fraction rejects "nan" and "inf", so every parsed cell is a finite rational.
     try:
         return Fraction(cell.strip())
@@ -146,13 +154,15 @@ def _target_column(
 
 
 def _read_npz(path: Path) -> tuple[Rows, list[Fraction] | None]:
+    if not zipfile.is_zipfile(path):
+        raise CheckFailure(f"{path}: not a valid .npz archive")
     try:
         with np.load(path, allow_pickle=False) as archive:
             if "X" not in archive.files:
                 raise CheckFailure(f"{path}: no array 'X'")
             X = archive["X"]
             y = archive["y"] if "y" in archive.files else None
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         raise CheckFailure(f"{path}: cannot read .npz ({exc})") from None
     if X.ndim == 1:
         X = X.reshape(-1, 1)

@@ -31,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     except ExactReluInputError as exc:
         print(f"exactrelu: error: {exc}", file=sys.stderr)
         return 2
+    except ArithmeticError as exc:  # an exact decision that this version cannot make
+        print(f"exactrelu: cannot decide exactly: {exc}", file=sys.stderr)
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     certify.add_argument("--network", required=True, help="network JSON {W1, w2, bias}")
     _problem_options(certify)
     certify.set_defaults(run=_run_certify)
+
+    optimal = commands.add_parser("optimal-set", help="all optimal networks, exactly")
+    _data_options(optimal)
+    _problem_options(optimal)
+    optimal.set_defaults(run=_run_optimal_set)
 
     check = commands.add_parser("check", help="verify a certificate with the independent checker")
     check.add_argument("certificate", help="a JSON certificate written by exactrelu")
@@ -193,6 +201,25 @@ def _run_certify(args: argparse.Namespace) -> int:
             f"{float(result.improvement):.6g}",
             file=out,
         )
+    if args.json:
+        _write_json(result.to_json(), args.json)
+    return 0
+
+
+def _run_optimal_set(args: argparse.Namespace) -> int:
+    from exactrelu.optimal_set import optimal_set
+
+    problem = _problem(args)
+    start = time.perf_counter()
+    result = optimal_set(problem, problem.solve(_tol(args)))
+    out = sys.stderr if args.json == "-" else sys.stdout
+    sizes = sorted({len(v) for v in result.vertices})
+    print(f"status {result.status}: optimum {rational_str(result.solution.optimum)}; "
+          f"{len(result.neurons)} neurons in E ({sum(len(n.cells) for n in result.neurons)} "
+          f"blocks); {len(result.vertices)} minimal networks (sizes {sizes}), "
+          f"{result.count_minimal_convex} at the block level; unique network: "
+          f"{result.unique_network}; fewest neurons m* = {result.min_width}; "
+          f"{time.perf_counter() - start:.2f} s", file=out)
     if args.json:
         _write_json(result.to_json(), args.json)
     return 0

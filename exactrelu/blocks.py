@@ -18,6 +18,7 @@ import numpy as np
 
 from exactrelu.errors import ExactReluInputError
 from exactrelu.patterns import CellEnumeration, enumerate_patterns
+from exactrelu.signs import to_float
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def build_blocks(
     n = rows_float.shape[0]
     if isinstance(patterns, str) and patterns == "all":
         cells = enumerate_patterns(dataset, bias=bias, max_cells=max_cells)
-        gates = cells.witnesses.astype(np.float64)
+        gates = to_float(cells.witnesses)
         return BlockSet(cells.patterns, cells.facets, gates, signs, "all", cells)
     if isinstance(patterns, tuple) and len(patterns) == 3 and patterns[0] == "sample":
         _, count, seed = patterns

@@ -275,7 +275,8 @@ def _line_signs(E, E_float, S, ell, ell_abs) -> np.ndarray:
     ``tau = 2^-52·(k! + 2k + r + 4)``, twice the standard bound γ for the Leibniz sums (k!
     terms of k factors, inputs rounded to float) followed by a dot product of length r; and
     ``ell_abs·|h_k| <= max(ell_abs)·‖h_k‖_1``, a rank-one bound that is cheap to form.
-    Entries on the subset itself are zero by construction.
+    Entries on the subset itself are zero by construction.  Entries beyond the float range (±inf
+    in ``E_float``) make the value or the bound inf or NaN, which leaves the sign undecided.
     """
     L, k = S.shape
     r = E.shape[1]

@@ -96,9 +96,9 @@ def _direction(rows, nu: Neuron, r) -> list[Fraction]:
 
 def face_projection(rows, face, vector: list[Fraction]) -> list[Fraction]:
     """The exact orthogonal projection of ``vector`` onto ``{u : x̃_k·u = 0, k in face}``."""
-    if len(face) == 0:
+    independent = _independent_rows(fmpq_matrix([list(rows[k]) for k in face])) if len(face) else []
+    if not independent:
         return list(vector)
-    independent = _independent_rows(fmpq_matrix([list(rows[k]) for k in face]))
     B = fmpq_matrix([list(rows[face[i]]) for i in independent])
     coef = (B * B.transpose()).solve(B * fmpq_matrix([[v] for v in vector]))
     correction = B.transpose() * coef

@@ -155,6 +155,8 @@ def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
     if X is None:
         raise ExactReluInputError(f"{path}: the .npz file has no array 'X'")
     for name, array in (("X", X), ("y", y)):
+        if array is not None and not isinstance(array, np.ndarray):
+            raise ExactReluInputError(f"{path}: member {name} of the archive is not a .npy array")
         if array is not None and array.dtype.kind not in "iuf":
             raise ExactReluInputError(f"{path}: array {name} must be numeric, got {array.dtype}")
     if X.ndim == 1:

@@ -132,7 +132,8 @@ class ColumnGeneration:
         c = sign * self.correlations_of(cell, residual)
         (v,), (mu,) = project_many([self.cone_matrices[cell]], c[None, :])
         values = self.rows @ v
-        tight = np.abs(values) <= 1e-9 * np.linalg.norm(self.rows, axis=1) * np.linalg.norm(v)
+        row_norms = np.linalg.norm(self.rows, axis=1)
+        tight = (np.abs(values) <= 1e-9 * row_norms * np.linalg.norm(v)) & (row_norms > 0)
         face = np.union1d(np.asarray(self.blocks.cone_rows[cell])[mu > 0], np.nonzero(tight)[0])
         active = values > 0
         active[face] = False

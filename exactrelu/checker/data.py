@@ -164,6 +164,9 @@ def _read_npz(path: Path) -> tuple[Rows, list[Fraction] | None]:
             y = archive["y"] if "y" in archive.files else None
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         raise CheckFailure(f"{path}: cannot read .npz ({exc})") from None
+    for name, array in (("X", X), ("y", y)):
+        if array is not None and not isinstance(array, np.ndarray):
+            raise CheckFailure(f"{path}: member {name} of the archive is not a .npy array")
     if X.ndim == 1:
         X = X.reshape(-1, 1)
     if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:

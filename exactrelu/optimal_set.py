@@ -10,8 +10,8 @@ Blocks of E with the same sign and the same v are one **neuron** (ties on shared
 * a block is outside E when an exact upper bound ``‖Z_bᵀr + A_bᵀμ‖ < λ`` holds (any μ >= 0);
 * a block is in E when its exact projection (a face of the cone with multipliers μ_S >= 0, the
   projected point in the cone: the KKT conditions, checked exactly) has norm exactly λ;
-* vertices are enumerated exactly by ``cdd.gmp``; the min-norm point solves an exactly verified
-  KKT system of the strictly convex QP ``min ‖β‖² on the polytope``.
+* vertices are enumerated exactly by ``cdd.gmp``; the min-norm point (the strictly convex QP
+  ``min ‖β‖²`` on the polytope) is found by Wolfe's algorithm on the vertices, exactly.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from fractions import Fraction
 import cdd
 import cdd.gmp
 import numpy as np
-from scipy.optimize import minimize
 
 from exactrelu import networks
 from exactrelu.cones import project_many
@@ -119,6 +118,8 @@ class OptimalSet:
         return self.fit[0] - fit[0]
 
     def to_json(self) -> dict[str, object]:
+        from exactrelu.optimal_set_certificate import optimal_set_certificate
+
         lam = self.problem.lam_sum
 
         def point(weights):
@@ -173,6 +174,7 @@ class OptimalSet:
             "same_size": self.same_size,
             "min_norm_network": point(self.min_norm),
             "undecided_blocks": [list(b) for b in self.undecided_blocks],
+            "certificate": optimal_set_certificate(self),
         }
 
 
@@ -195,7 +197,7 @@ def optimal_set(problem: Problem, solution: Solution | None = None) -> OptimalSe
     neurons, undecided = _equicorrelation_neurons(problem, solution, r)
     fit = tuple(a - b for a, b in zip(y, r, strict=True))
     vertices = _vertices(neurons, fit, problem.output_bias)
-    min_norm = _min_norm(neurons, fit, problem.output_bias, vertices)
+    min_norm = _min_norm(vertices, len(neurons))
     status = "undecided" if undecided else "exact"
     return OptimalSet(
         problem,
@@ -305,61 +307,53 @@ def _vertices(neurons, fit, output_bias) -> list[dict[int, Fraction]]:
     return sorted(out, key=lambda v: (len(v), sorted(v.items())))
 
 
-def _min_norm(neurons, fit, output_bias, vertices) -> dict[int, Fraction]:
-    """argmin ‖β‖² on the polytope: a float QP proposes the support T, then exactly
-    ``β_T = F_Tᵀ w`` with ``F_T F_Tᵀ w = ŷ`` and the KKT conditions ``β_T >= 0``,
-    ``F_νᵀ w <= 0`` off T are verified."""
-    if len(vertices) == 1:
-        return dict(vertices[0])
-    F, target = _polytope_rows(neurons, fit, output_bias)
-    p = len(neurons)
-    Ff = np.array([[float(v) for v in row] for row in F])
-    yf = np.array([float(t) for t in target])
-    start = np.mean([[float(v.get(j, 0)) for j in range(p)] for v in vertices], axis=0)
-    result = minimize(
-        lambda b: b @ b,
-        start,
-        jac=lambda b: 2 * b,
-        method="SLSQP",
-        bounds=[(0, None)] * p,
-        constraints=[{"type": "eq", "fun": lambda b: Ff @ b - yf, "jac": lambda b: Ff}],
-    )
-    scale = max(np.abs(result.x).max(initial=0.0), 1e-300)
-    support = [j for j in range(p) if result.x[j] > 1e-9 * scale]
-    beta = _min_norm_on_support(F, target, support)
-    if beta is None:
-        raise ArithmeticError("the min-norm support proposed by the QP did not verify exactly")
-    return beta
+def _min_norm(vertices: list[dict[int, Fraction]], p: int) -> dict[int, Fraction]:
+    """argmin ‖β‖² on the polytope = the min-norm point of the convex hull of its vertices,
+    by Wolfe's algorithm (1976) in exact arithmetic: finite, and optimal when
+    ``x·x <= x·v`` for every vertex v."""
+    points = [[v.get(j, Fraction(0)) for j in range(p)] for v in vertices]
+
+    def dot(a, b):
+        return sum((s * t for s, t in zip(a, b, strict=True)), Fraction(0))
+
+    corral = [min(range(len(points)), key=lambda i: dot(points[i], points[i]))]
+    weights = [Fraction(1)]
+    x = points[corral[0]]
+    while True:
+        j = min(range(len(points)), key=lambda i: dot(x, points[i]))
+        if dot(x, x) <= dot(x, points[j]) or j in corral:
+            return {i: v for i, v in enumerate(x) if v != 0}
+        corral.append(j)
+        weights.append(Fraction(0))
+        while True:  # minor cycle: the affine min-norm point of the corral
+            mu = _affine_min_norm([points[i] for i in corral])
+            if all(m > 0 for m in mu):
+                weights = mu
+                break
+            theta = min(w / (w - m) for w, m in zip(weights, mu, strict=True) if m <= 0)
+            weights = [(1 - theta) * w + theta * m for w, m in zip(weights, mu, strict=True)]
+            kept = [t for t, w in enumerate(weights) if w > 0]
+            corral = [corral[t] for t in kept]
+            weights = [weights[t] for t in kept]
+        x = [
+            sum((w * points[i][k] for w, i in zip(weights, corral, strict=True)), Fraction(0))
+            for k in range(p)
+        ]
 
 
-def _min_norm_on_support(F, target, support):
-    FT = fmpq_matrix([[row[j] for j in support] for row in F])
-    G = FT * FT.transpose()
-    reduced = _solve_consistent(G, fmpq_matrix([[t] for t in target]))
-    if reduced is None:
-        return None
-    beta_T = FT.transpose() * reduced
-    beta = {j: fraction_of(beta_T[t, 0]) for t, j in enumerate(support)}
-    if any(b < 0 for b in beta.values()):
-        return None
-    full = fmpq_matrix(F)
-    slopes = full.transpose() * reduced
-    if any(fraction_of(slopes[j, 0]) > 0 for j in range(len(F[0])) if j not in support):
-        return None
-    return {j: b for j, b in beta.items() if b != 0}
-
-
-def _solve_consistent(G, rhs):
-    """A solution of the consistent (possibly singular) system G w = rhs, exactly."""
-    n = G.nrows()
-    augmented = fmpq_matrix(
-        [[fraction_of(G[i, j]) for j in range(n)] + [fraction_of(rhs[i, 0])] for i in range(n)]
-    )
-    reduced, rank = augmented.rref()
-    w = [Fraction(0)] * n
-    for i in range(rank):
-        pivot = next(j for j in range(n + 1) if reduced[i, j] != 0)
-        if pivot == n:
-            return None  # inconsistent
-        w[pivot] = fraction_of(reduced[i, n])
-    return fmpq_matrix([[v] for v in w])
+def _affine_min_norm(points: list[list[Fraction]]) -> list[Fraction]:
+    """Weights μ (Σμ = 1) of the min-norm point of the affine hull of affinely independent
+    points: ``[[PPᵀ, 1], [1ᵀ, 0]] (μ, −ν) = (0, 1)``."""
+    q = len(points)
+    gram = [
+        [
+            sum((a * b for a, b in zip(points[i], points[j], strict=True)), Fraction(0))
+            for j in range(q)
+        ]
+        + [Fraction(1)]
+        for i in range(q)
+    ]
+    system = fmpq_matrix(gram + [[Fraction(1)] * q + [Fraction(0)]])
+    rhs = fmpq_matrix([[Fraction(0)]] * q + [[Fraction(1)]])
+    solution = system.solve(rhs)
+    return [fraction_of(solution[i, 0]) for i in range(q)]

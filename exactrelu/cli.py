@@ -71,6 +71,12 @@ def _parser() -> argparse.ArgumentParser:
     _problem_options(optimal)
     optimal.set_defaults(run=_run_optimal_set)
 
+    prune = commands.add_parser("prune", help="prune a network to a minimal one, fit unchanged")
+    _data_options(prune)
+    prune.add_argument("--network", required=True, help="network JSON {W1, w2, bias}")
+    _problem_options(prune)
+    prune.set_defaults(run=_run_prune)
+
     check = commands.add_parser("check", help="verify a certificate with the independent checker")
     check.add_argument("certificate", help="a JSON certificate written by exactrelu")
     check.add_argument("--data", required=True, help="the data file the certificate is about")
@@ -180,11 +186,7 @@ def _run_solve(args: argparse.Namespace) -> int:
 
 def _run_certify(args: argparse.Namespace) -> int:
     problem = _problem(args)
-    network = read_network(args.network, d=problem.dataset.d)
-    if network.bias != problem.bias:
-        raise ExactReluInputError(
-            f"the network has bias = {network.bias} but --bias is {problem.bias}"
-        )
+    network = _read_network_for(problem, args.network)
     start = time.perf_counter()
     result = certify(problem, network, parse_rational(args.tol, "--tol"))
     out = sys.stderr if args.json == "-" else sys.stdout
@@ -206,6 +208,32 @@ def _run_certify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_network_for(problem: Problem, path: str):
+    network = read_network(path, d=problem.dataset.d)
+    if network.bias != problem.bias:
+        raise ExactReluInputError(
+            f"the network has bias = {network.bias} but --bias is {problem.bias}"
+        )
+    return network
+
+
+def _run_prune(args: argparse.Namespace) -> int:
+    from exactrelu.prune import prune
+
+    problem = _problem(args)
+    result = prune(problem, _read_network_for(problem, args.network))
+    out = sys.stderr if args.json == "-" else sys.stdout
+    print(
+        f"pruned from {result.width_before} to {result.width_after} neurons (rank of the fits "
+        f"{result.rank}), fit unchanged exactly; objective {float(result.objective):.12g} "
+        f"(change {float(result.objective_change):.3g}, exact)",
+        file=out,
+    )
+    if args.json:
+        _write_json(result.to_json(), args.json)
+    return 0
+
+
 def _run_optimal_set(args: argparse.Namespace) -> int:
     from exactrelu.optimal_set import optimal_set
 
@@ -214,12 +242,15 @@ def _run_optimal_set(args: argparse.Namespace) -> int:
     result = optimal_set(problem, problem.solve(_tol(args)))
     out = sys.stderr if args.json == "-" else sys.stdout
     sizes = sorted({len(v) for v in result.vertices})
-    print(f"status {result.status}: optimum {rational_str(result.solution.optimum)}; "
-          f"{len(result.neurons)} neurons in E ({sum(len(n.cells) for n in result.neurons)} "
-          f"blocks); {len(result.vertices)} minimal networks (sizes {sizes}), "
-          f"{result.count_minimal_convex} at the block level; unique network: "
-          f"{result.unique_network}; fewest neurons m* = {result.min_width}; "
-          f"{time.perf_counter() - start:.2f} s", file=out)
+    print(
+        f"status {result.status}: optimum {rational_str(result.solution.optimum)}; "
+        f"{len(result.neurons)} neurons in E ({sum(len(n.cells) for n in result.neurons)} "
+        f"blocks); {len(result.vertices)} minimal networks (sizes {sizes}), "
+        f"{result.count_minimal_convex} at the block level; unique network: "
+        f"{result.unique_network}; fewest neurons m* = {result.min_width}; "
+        f"{time.perf_counter() - start:.2f} s",
+        file=out,
+    )
     if args.json:
         _write_json(result.to_json(), args.json)
     return 0

@@ -120,7 +120,7 @@ def dual_bound(
     # use μ = 0, and then both signs of a pattern have the same norm.
     gated = len(blocks.signs) == 1
     over = [] if gated else [i for i in range(len(C)) if norms2[i] > limit]
-    context = (rows, Q_x * Q_z, blocks, C, float(lam), exact_tight)
+    context = _Context(rows, X_int, Q_x, Q_z, blocks, C, float(lam), exact_tight)
     mu_entries, worst, bounded = _multipliers(context, over, z)
     plain = np.delete(norms2, over)
     worst = max(worst, Fraction(int(plain.max())) if len(plain) else Fraction(0))
@@ -141,47 +141,87 @@ def dyadic_point(residual: np.ndarray, output_bias: bool) -> list[Fraction]:
     return [Fraction(v) / (1 << K) if K >= 0 else Fraction(v << -K) for v in z_int]
 
 
-def _multipliers(context, over, z):
-    """μ for the blocks whose plain correlation exceeds λ; returns the entries and the worst
-    ``‖c + Aᵀμ‖²`` in the integer units of C (denominator ``Q = Q_x·Q_z``), and the vectors
-    ``c + Aᵀμ`` of those blocks."""
-    rows, Q, blocks, C, lam, exact_tight = context
+@dataclass(frozen=True)
+class _Context:
+    """The data shared by the multiplier computations of one dual point."""
+
+    rows: list
+    X_int: list
+    Q_x: int
+    Q_z: int
+    blocks: BlockSet
+    C: np.ndarray
+    lam: float
+    exact_tight: bool
+
+
+def _multipliers(ctx: _Context, over, z):
+    """μ for the blocks whose plain correlation exceeds λ; returns the entries, the worst
+    ``‖c + Aᵀμ‖²`` in the integer units of C (denominator ``Q = Q_x·Q_z``) and, with
+    ``exact_tight``, the vectors ``c + Aᵀμ`` of those blocks (for the optimal set).
+
+    Float multipliers become dyadic ``m/2^K`` with one K, so that ``(c + Aᵀμ)·Q·2^K`` is the
+    integer vector ``s·C·2^K + Σ m_k (±X_int_k) Q_z``: the norms are compared as integers.
+    """
     bounded: dict[tuple[int, int], tuple[Fraction, ...]] = {}
     if not over:
         return [], Fraction(0), bounded
-    X = np.array([[float(v) for v in row] for row in rows])
+    blocks, Q = ctx.blocks, ctx.Q_x * ctx.Q_z
+    X = np.array([[float(v) for v in row] for row in ctx.rows])
     zf = np.array([float(v) for v in z])
     c_float = blocks.patterns[over].astype(np.float64) @ (X * zf[:, None])
-    entries, worst = [], Fraction(0)
+    cones = [
+        X[r] * np.where(blocks.patterns[i, r], 1.0, -1.0)[:, None]
+        for i, r in ((i, blocks.cone_rows[i]) for i in over)
+    ]
+    entries, worst_exact, worst_int = [], Fraction(0), 0
     for sign in blocks.signs:
-        cones = []
-        for i in over:
-            r = blocks.cone_rows[i]
-            cones.append(X[r] * np.where(blocks.patterns[i, r], 1.0, -1.0)[:, None])
         projected, mus = project_many(cones, sign * c_float)
-        tight = np.linalg.norm(projected, axis=1) >= lam * (1 - 1e-9)
+        tight = np.linalg.norm(projected, axis=1) >= ctx.lam * (1 - 1e-9)
+        top = max((float(m.max()) for m in mus if len(m)), default=0.0)
+        K = Z_BITS - (int(np.frexp(top)[1]) if top > 0 else 0)
         for j, (i, mu) in enumerate(zip(over, mus, strict=True)):
-            cone_rows = np.asarray(blocks.cone_rows[i])
-            c = [Fraction(sign * int(v), Q) for v in C[i]]
-            used = cone_rows[mu > 0]
-            signs = [1 if blocks.patterns[i, k] else -1 for k in used]
-            A = [[a * v for v in rows[k]] for a, k in zip(signs, used, strict=True)]
-            if exact_tight and tight[j]:
-                values = _face_multipliers(A, c)
+            used = np.asarray(blocks.cone_rows[i])[mu > 0]
+            orient = [1 if blocks.patterns[i, k] else -1 for k in used]
+            if ctx.exact_tight and tight[j]:
+                values, norm2 = _exact_tight_block(ctx, i, sign, used, orient, bounded)
+                worst_exact = max(worst_exact, norm2 * Q * Q)
             else:
-                values = [_dyadic(m) for m in mu[mu > 0]]
-            v = list(c)
-            for m, a_row in zip(values, A, strict=True):
-                for t in range(len(v)):
-                    v[t] += m * a_row[t]
+                m_int = [int(v) for v in np.rint(np.ldexp(mu[mu > 0], K))]
+                V = [sign * int(c) << K if K >= 0 else sign * int(c) >> -K for c in ctx.C[i]]
+                for m, a, k in zip(m_int, orient, used, strict=True):
+                    for t in range(len(V)):
+                        V[t] += m * a * ctx.X_int[k][t] * ctx.Q_z
+                worst_int = max(worst_int, sum(v * v for v in V))
+                values = [Fraction(m, 1 << K) if K >= 0 else Fraction(m << -K) for m in m_int]
+                if ctx.exact_tight:
+                    denominator = Q * (1 << K) if K >= 0 else Fraction(Q, 1 << -K)
+                    bounded[(int(i), sign)] = tuple(Fraction(v) / denominator for v in V)
             kept = [(int(k), m) for k, m in zip(used, values, strict=True) if m != 0]
             if kept:
                 entries.append(
                     MuEntry(int(i), sign, tuple(k for k, _ in kept), tuple(m for _, m in kept))
                 )
-            bounded[(int(i), sign)] = tuple(v)
-            worst = max(worst, sum((t * t for t in v), Fraction(0)) * Q * Q)
-    return entries, worst, bounded
+        if worst_int:
+            worst_exact = max(
+                worst_exact,
+                Fraction(worst_int, 1 << (2 * K)) if K >= 0 else Fraction(worst_int << (-2 * K)),
+            )
+            worst_int = 0
+    return entries, worst_exact, bounded
+
+
+def _exact_tight_block(ctx: _Context, i, sign, used, orient, bounded):
+    """Exact face multipliers for a block at λ; its vector c + Aᵀμ and squared norm."""
+    c = [Fraction(sign * int(v), ctx.Q_x * ctx.Q_z) for v in ctx.C[i]]
+    A = [[a * v for v in ctx.rows[k]] for a, k in zip(orient, used, strict=True)]
+    values = _face_multipliers(A, c)
+    v = list(c)
+    for m, a_row in zip(values, A, strict=True):
+        for t in range(len(v)):
+            v[t] += m * a_row[t]
+    bounded[(int(i), sign)] = tuple(v)
+    return values, sum((t * t for t in v), Fraction(0))
 
 
 def _dyadic(value: float) -> Fraction:

@@ -75,10 +75,14 @@ class ColumnGeneration:
         """``c_C = X̃ᵀ D_C r`` for every pattern (the sign −1 block has −c_C)."""
         return self.patterns @ (self.rows * residual[:, None])
 
-    def block_values(self, residual: np.ndarray) -> np.ndarray:
-        """``‖Π_{K_b}(Z_bᵀ r)‖`` for every block, shape (patterns, signs).
+    def block_values(self, residual: np.ndarray, needed: int | None = None) -> np.ndarray:
+        """``‖Π_{K_b}(Z_bᵀ r)‖`` for the blocks that matter, upper bounds for the others;
+        shape (patterns, signs).
 
-        Patterns with ``‖c_C‖ <= λ`` are reported as ``‖c_C‖`` (an upper bound below λ suffices).
+        Cheap upper bounds ``‖c + Aᵀμ‖`` come first; blocks whose bound exceeds λ are then
+        projected exactly (in float), largest bound first.  With ``needed``, the projections stop
+        once that many blocks are found violated (the rest keep their bounds: a column added on
+        a bound alone is harmless); without it every block above λ is projected.
         """
         C = self.correlations(residual)
         norms = np.linalg.norm(C, axis=1)
@@ -86,29 +90,46 @@ class ColumnGeneration:
         if self.gated:
             return values
         for j, s in enumerate(self.blocks.signs):
-            # any μ >= 0 bounds the projection: first the best single facet, cheaply for all
-            values[:, j] = self.single_facet_bounds(s * C, norms)
-            cells = np.nonzero(values[:, j] > self.lam * (1 - 1e-9))[0]
-            projected, _ = project_many([self.cone_matrices[i] for i in cells], s * C[cells])
-            values[cells, j] = np.linalg.norm(projected, axis=1)
+            values[:, j] = self.facet_bounds(s * C)
+        flat = values.ravel()  # a view: exact values are written back through it
+        candidates = np.nonzero(flat > self.lam * (1 - 1e-9))[0]
+        candidates = candidates[np.argsort(-flat[candidates])]
+        found, batch = 0, max(256, 4 * (needed or 0))
+        for start in range(0, len(candidates), batch):
+            chunk = candidates[start : start + batch]
+            cells, signs = chunk // len(self.blocks.signs), chunk % len(self.blocks.signs)
+            sign_values = np.array(self.blocks.signs, dtype=np.float64)[signs]
+            projected, _ = project_many(
+                [self.cone_matrices[i] for i in cells], sign_values[:, None] * C[cells]
+            )
+            flat[chunk] = np.linalg.norm(projected, axis=1)
+            found += int(np.sum(flat[chunk] > self.lam * (1 + 1e-9)))
+            if needed is not None and found >= needed:
+                break
         return values
 
-    def single_facet_bounds(self, C: np.ndarray, norms: np.ndarray) -> np.ndarray:
-        """``min_k ‖c + μ_k a_k‖ = sqrt(‖c‖² − max_k min(a_k·c, 0)²/‖a_k‖²)`` for every pattern."""
-        stacked, owner, unit_norm2 = self.stacked_cones
-        dots = np.einsum("kd,kd->k", stacked, C[owner])
-        gain = np.minimum(dots, 0.0) ** 2 / unit_norm2
-        best = np.zeros(len(C))
-        np.maximum.at(best, owner, gain)
-        return np.sqrt(np.maximum(norms**2 - best, 0.0))
+    def facet_bounds(self, C: np.ndarray, sweeps: int = 3) -> np.ndarray:
+        """Upper bounds ``‖c + Aᵀμ‖`` (μ >= 0) for every pattern, by a few sweeps of cyclic
+        projections onto the facet half-spaces: each step adds a nonnegative multiple of a
+        facet row, so the result is of that form and bounds the projection (THEORY §4)."""
+        padded, norm2 = self.padded_cones
+        P = C.copy()
+        for _ in range(sweeps):
+            for t in range(padded.shape[1]):
+                a = padded[:, t, :]
+                step = np.minimum(np.einsum("nd,nd->n", a, P), 0.0) / norm2[:, t]
+                P -= step[:, None] * a
+        return np.linalg.norm(P, axis=1)
 
     @cached_property
-    def stacked_cones(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """All cone rows stacked, the pattern each belongs to, and their squared norms."""
-        sizes = np.array([len(A) for A in self.cone_matrices], dtype=np.int64)
-        stacked = np.concatenate(self.cone_matrices) if sizes.sum() else np.zeros((0, self.D))
-        norm2 = np.maximum(np.einsum("kd,kd->k", stacked, stacked), 1e-300)
-        return stacked, np.repeat(np.arange(len(sizes)), sizes), norm2
+    def padded_cones(self) -> tuple[np.ndarray, np.ndarray]:
+        """The cone rows of every pattern padded with zero rows (patterns × max rows × D)."""
+        width = max((len(A) for A in self.cone_matrices), default=0)
+        padded = np.zeros((len(self.cone_matrices), width, self.D))
+        for i, A in enumerate(self.cone_matrices):
+            padded[i, : len(A)] = A
+        norm2 = np.einsum("nfd,nfd->nf", padded, padded)
+        return padded, np.where(norm2 > 0, norm2, 1.0)
 
     @cached_property
     def cone_matrices(self) -> list[np.ndarray]:
@@ -228,7 +249,7 @@ class ColumnGeneration:
         while rounds < MAX_ROUNDS:
             U, residual, bias, rounds = self.generate(working, tol, rounds)
             solution = self.polish(working, U, residual, bias, rounds)
-            values = self.block_values(solution.residual)
+            values = self.block_values(solution.residual, COLUMNS_PER_ROUND)
             missed = self.most_violated(values, self.lam * (1 + 1e-12), COLUMNS_PER_ROUND)
             missed = [b for b in missed if b not in set(working)]
             if not solution.polished or not missed:
@@ -241,7 +262,7 @@ class ColumnGeneration:
         while True:
             rounds += 1
             U, residual, bias = self.master(working)
-            values = self.block_values(residual)
+            values = self.block_values(residual, COLUMNS_PER_ROUND)
             in_set = set(working)
             for cell, s in working:  # blocks already in the program are not columns to add
                 values[cell, self.blocks.signs.index(s)] = 0.0

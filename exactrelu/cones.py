@@ -47,32 +47,35 @@ def _project_same_size(A: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, np.nda
     """Projection of ``C[i]`` onto the cone of ``A[i]`` (all with f rows), by candidate faces."""
     M, f, D = A.shape
     scale = np.linalg.norm(A, axis=2).max(axis=1) * np.maximum(np.linalg.norm(C, axis=1), 1e-300)
-    tol = 1e-10 * scale
+    tol = 1e-12 * scale
     proj = C.copy()
     mu = np.zeros((M, f))
     todo = np.nonzero(~np.all(np.einsum("mfd,md->mf", A, C) >= -tol[:, None], axis=1))[0]
     subsets = [S for k in range(1, min(D, f) + 1) for S in combinations(range(f), k)]
     if len(subsets) > MAX_SUBSETS:
         return _project_lawson_hanson(A, C, proj, mu, todo)
+    At, Ct, tolt, scalet = A[todo], C[todo], tol[todo], scale[todo]  # the unsolved cones
     for S in subsets:
         if len(todo) == 0:
             break
-        AS = A[todo][:, list(S), :]
-        c = C[todo]
+        AS = At[:, list(S), :]
         G = AS @ AS.transpose(0, 2, 1)
-        rhs = -np.einsum("mkd,md->mk", AS, c)
+        rhs = -np.einsum("mkd,md->mk", AS, Ct)
         det = np.linalg.det(G)
         ok = np.abs(det) > 1e-12 * np.prod(np.einsum("mkk->mk", G), axis=1)
         m_S = np.zeros((len(todo), len(S)))
         if np.any(ok):
             m_S[ok] = np.linalg.solve(G[ok], rhs[ok][..., None])[..., 0]
-        p = c + np.einsum("mk,mkd->md", m_S, AS)
-        feasible = np.all(np.einsum("mfd,md->mf", A[todo], p) >= -tol[todo][:, None], axis=1)
-        valid = ok & feasible & np.all(m_S >= -1e-12 * scale[todo][:, None], axis=1)
+        p = Ct + np.einsum("mk,mkd->md", m_S, AS)
+        feasible = np.all(np.einsum("mfd,md->mf", At, p) >= -tolt[:, None], axis=1)
+        valid = ok & feasible & np.all(m_S >= -1e-12 * scalet[:, None], axis=1)
+        if not np.any(valid):
+            continue
         rows = todo[valid]
         proj[rows] = p[valid]
         mu[rows[:, None], np.array(S)[None, :]] = m_S[valid]
-        todo = todo[~valid]
+        keep = ~valid
+        todo, At, Ct, tolt, scalet = todo[keep], At[keep], Ct[keep], tolt[keep], scalet[keep]
     if len(todo):  # numerically awkward cones (e.g. dependent rows): solve them one by one
         return _project_lawson_hanson(A, C, proj, mu, todo)
     return proj, mu

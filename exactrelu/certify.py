@@ -113,7 +113,7 @@ def certify(
     tol = to_fraction(tol, "tol")
     objective = problem.objective(network)
     if solution is None:
-        solution = problem.solve(float(tol))
+        solution = problem.solve(tol)
     threshold = tol * problem.zero_objective
     if objective - solution.objective_lower <= threshold:
         verdict = "optimal"

@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 import time
+from fractions import Fraction
 from pathlib import Path
 
 from exactrelu.certify import certify
@@ -151,11 +152,11 @@ def _pattern_option(text: str) -> object:
     raise ExactReluInputError(f"--patterns must be 'all' or 'sample:N:SEED', got {text!r}")
 
 
-def _tol(args: argparse.Namespace) -> float:
+def _tol(args: argparse.Namespace) -> Fraction:
     tol = parse_rational(args.tol, "--tol")
     if tol <= 0:
         raise ExactReluInputError(f"--tol must be > 0, got {args.tol}")
-    return float(tol)
+    return tol
 
 
 def _scope(problem: Problem) -> str:

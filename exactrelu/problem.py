@@ -10,7 +10,7 @@ reported in the problem's own scale.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cached_property
 
@@ -135,18 +135,19 @@ class Problem:
         return self.to_scale(value)
 
     # -- solving ------------------------------------------------------------------------------
-    def solve(self, tol: float = 1e-9) -> Solution:
+    def solve(self, tol: object = 1e-9) -> Solution:
         """The global optimum, with an exact certificate (THEORY §4).
 
         ``tol`` is relative to ½‖y‖²: the column generation stops when no block's dual
         constraint is violated by more than a factor ``1 + tol``; the certified gap is exact.
         """
+        tol = to_fraction(tol, "tol")
         if not tol > 0:
             raise ExactReluInputError(f"tol must be > 0, got {tol}")
         engine = ColumnGeneration(
             self.rows_float, self.y_float, float(self.lam_sum), self.blocks, self.output_bias
         )
-        found = engine.solve(tol)
+        found = engine.solve(float(tol))
         exact = None
         if found.polished:
             exact = reconstruct(
@@ -169,7 +170,7 @@ class Problem:
             dual = dual_bound(self.rows, list(self.dataset.y), self.lam_sum, self.blocks, z)
         upper = self.objective(network)
         lower = self.to_scale(dual.lower)
-        return Solution(self, Fraction(tol), network, upper, lower, dual, found, exact)
+        return Solution(self, tol, network, upper, lower, dual, found, exact)
 
     def network_of(self, found: FloatSolution) -> networks.Network:
         """The rational network of a float solution (weights converted exactly, rational scales)."""
@@ -183,7 +184,10 @@ class Problem:
             u_exact = face_projection(self.rows, nu.face, [Fraction(float(v)) for v in u])
             blocks.append(networks.ConvexBlock(pattern, nu.sign, tuple(u_exact), gate))
         bias = None if found.output_bias is None else Fraction(found.output_bias)
-        return networks.from_convex(blocks, bias=self.bias, output_bias=bias)
+        network = networks.from_convex(blocks, bias=self.bias, output_bias=bias)
+        if self.model == "gated" and network.gates is None:  # the zero gated network
+            network = replace(network, gates=())
+        return network
 
     def describe(self) -> dict[str, object]:
         """The fields every output carries (DESIGN.md)."""
@@ -254,12 +258,15 @@ class Solution:
         """The exact optimal convex solution in α-form (THEORY §3), when it is rational."""
         if self.exact_optimum is None:
             return None
-        return {
+        out = {
             "neurons": networks.alpha_form_to_json(
                 self.exact_optimum.neurons, self.problem.lam_sum
             ),
             "objective": rational_str(self.optimum),
         }
+        if self.exact_optimum.output_bias is not None:
+            out["output_bias"] = rational_str(self.exact_optimum.output_bias)
+        return out
 
     def to_json(self) -> dict[str, object]:
         return {

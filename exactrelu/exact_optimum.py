@@ -65,6 +65,8 @@ def _prove(rows, y, lam, blocks, neurons, r, output_bias) -> ExactOptimum | None
     target = [a - b for a, b in zip(y, r, strict=True)]
     weights = _solve_exact(fits, target, output_bias)
     if weights is None or any(a < 0 for a in weights[: len(neurons)]):
+        weights = _nonnegative_solution(fits, target, output_bias)
+    if weights is None:
         return None
     dual = dual_bound(rows, y, lam, blocks, r, exact_tight=True)
     alpha = weights[: len(neurons)]
@@ -141,3 +143,24 @@ def _solve_exact(columns, target, output_bias) -> list[Fraction] | None:
     if A * x != b:
         return None
     return [fraction_of(x[j, 0]) for j in range(len(cols))]
+
+
+def _nonnegative_solution(columns, target, output_bias) -> list[Fraction] | None:
+    """Some ``x >= 0`` (the output bias free) with ``Σ_j x_j columns_j (+ β·1) = target``, by an
+    exact LP (cdd.gmp), for dependent fits where the solution is not unique; None if none."""
+    import cdd
+    import cdd.gmp
+
+    p, n = len(columns), len(target)
+    free = 1 if output_bias else 0
+    rows = []
+    for k in range(n):
+        equation = [-target[k]] + [columns[j][k] for j in range(p)] + [Fraction(1)] * free
+        rows += [equation, [-v for v in equation]]
+    rows += [[0] + [1 if j == i else 0 for j in range(p + free)] for i in range(p)]
+    rows.append([0] * (1 + p + free))  # objective: feasibility only
+    lp = cdd.gmp.linprog_from_array(rows, cdd.LPObjType.MAX)
+    cdd.gmp.linprog_solve(lp)
+    if lp.status != cdd.LPStatusType.OPTIMAL:
+        return None
+    return [Fraction(v) for v in lp.primal_solution]

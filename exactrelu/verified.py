@@ -1,0 +1,1006 @@
+"""The optimal structure proved when the optimum is irrational (THEORY §7 "Verified", §8 SCS).
+
+With the ℓ2 group norm the optimal residual r is algebraic, not rational, in general, so the exact
+path of ``optimal_set.py`` (a rational r with an exact zero gap) does not apply.  This module
+proves the combinatorial structure of the optimum instead, with ball arithmetic (python-flint
+``arb``, ``PRECISION`` bits) on exact rational data:
+
+1. **Neurons** ν (sign s_ν, active rows, face rows) come from the polished float solution, with
+   independent fits.  ``P_ν`` (the orthogonal projector onto ``{u : x̃_k·u = 0, k in the face}``)
+   and ``Z_ν P_ν`` are built exactly (``fmpq_mat``), ``M_ν = Z_ν P_ν Z_νᵀ``.
+2. **Reduced KKT system** in ``x = (r, α[, β])``: ``r + Σ α_ν M_ν r (+ β·1) = y``,
+   ``½(rᵀ M_ν r − λ²) = 0`` for each ν (and ``1ᵀr = 0`` with an output bias β).
+3. **Krawczyk test** (Krawczyk 1969; Moore 1977; Rump 1983, see Neumaier, *Interval Methods for
+   Systems of Equations*, 1990, Thm. 5.1.7): for a box ``X = x̃ + [−ρ, ρ]``, any matrix C and an
+   interval matrix J(X) containing the Jacobian at every point of X,
+   ``K(X) = x̃ − C F(x̃) + (I − C J(X))(X − x̃) ⊂ interior(X)`` implies that C and every matrix of
+   J(X) are nonsingular and that the system has exactly one solution x* in X.  The midpoint x̃ is
+   first refined by simplified Newton steps in ball arithmetic, so that the box can be tiny.
+4. **Strict checks on the box** (every quantity enclosed in ball arithmetic, every comparison
+   decided, otherwise the outcome is *undecided* with the list of what failed):
+
+   * ``α_ν > 0``;
+   * primal feasibility: ``v_ν = P_ν Z_νᵀ r`` satisfies ``x̃_k·v_ν > 0`` on the active rows and
+     ``< 0`` on the inactive rows off the face (``x̃_k·v_ν = 0`` on the face holds by
+     construction);
+   * SCS (THEORY §8): with ``c = Z_νᵀ r`` and the face's hyperplanes H (parallel rows merged,
+     representative row x_h, the other rows ``x_k = c_k x_h``), ``(I − P_ν)c = Σ_H γ_H x_h`` and
+     both multipliers of every hyperplane are > 0: ``γ_H + s Σ_{k∈H, c_k<0} c_k r_k`` (the cells
+     on the side ``x_h·u < 0``) and ``−γ_H − s Σ_{k∈H, c_k>0} c_k r_k`` (the side ``x_h·u > 0``);
+     for a single row this is ``0 < γ_k < −s r_k``.  This needs the representatives linearly
+     independent (LICQ).  When they are not (e.g. collinear points with a hidden bias: three or
+     more planes through one ray), γ is not unique; then each tied cell b gets its own basis S of
+     face rows (``a_k = σ_k x̃_k``, as many as the face's rank, proposed by a float NNLS) and
+     ``μ_S = (A_S A_Sᵀ)⁻¹ A_S (−(I − P_ν) c_b) > 0`` is proved, ``c_b = s X̃ᵀ D_b r``; no such
+     basis found means undecided.  Either way ``Π_{K_b}(c_b) = v_ν`` for every tied block b
+     (Moreau: ``c_b − v_ν = −A_Sᵀ μ_S`` lies in the polar cone and is orthogonal to v_ν).  A face
+     side with no block in the program (possible for sampled patterns) is not checked;
+   * every block not tied to a neuron has ``‖Π_{K_b}(Z_bᵀ r)‖ < λ``, through the upper bound
+     ``‖Z_bᵀ r + A_bᵀ μ_b‖`` with ``μ_b >= 0`` (THEORY §4; μ_b = 0 for most blocks).  A block
+     ``(C, s)`` is *tied* to ν when ``s = s_ν`` and the pattern of C agrees with ν's active rows
+     off the face: its cone contains v_ν and the SCS multipliers give ``Π_{K_b}(Z_bᵀ r) = v_ν``.
+
+Why this proves the optimum (the proof the checker relies on): the zero x* gives convex weights
+``u_ν = α_ν v_ν`` in the closed cone of each tied block (primal feasibility) with fit
+``Σ α_ν M_ν r = ŷ``, and ``‖v_ν‖² = rᵀ M_ν r = λ²``, so the primal value is
+``½‖r‖² + λ²Σα = D(r)`` (the fit equation and 1ᵀr = 0).  The block checks make r dual feasible
+for every block (tied blocks sit exactly at λ, the others strictly below), so the gap is zero:
+r is the dual optimum and the α-form solution is optimal.  The equicorrelation set E is exactly
+the set of tied blocks, grouped into the given neurons; J(x*) is nonsingular, so the neuron fits
+(with the column 1 when there is an output bias) are linearly independent and the neuron-merged
+polytope of THEORY §5 is a single point: the optimal network is unique up to permutation and
+splitting (``unique_network``), and the convex solution is unique iff every neuron has one cell
+(``unique_convex``).  With SCS the structure is locally constant in λ and y (THEORY §8).
+The block bounds hold for the program's block set; "all patterns" needs the completeness
+certificate of the cell list beside this one.
+
+Certificate format (``VerifiedStructure.certificate``; rationals as ``"p/q"`` strings)
+------------------------------------------------------------------------------------------
+::
+
+    {
+      "kind": "verified_structure", "version": 1, "method": "krawczyk",
+      "precision_bits": 200,             # ball-arithmetic precision used by the engine
+      "lam": "p/q",                      # λ of the sum scale (the system above)
+      "model": "relu" | "gated", "output_bias": bool,
+      "unknowns": "r[0..n-1], alpha[0..p-1], beta (only with an output bias)",
+      "neurons": [{                      # in the order of alpha
+          "sign": ±1, "active": [rows], "face": [rows],   # x̃_k·v > 0 / x̃_k·v = 0 (zero rows
+                                         # x̃_k = 0 are in neither list: they contribute nothing)
+          "hyperplanes": [{"representative": h, "rows": [k, ...], "ratios": ["c_k", ...]}],
+                                         # face rows merged by hyperplane: x̃_k = c_k x̃_h
+          "cells": [pattern indices],    # the blocks tied to the neuron (sign = "sign")
+          "cell_bases": [{"cell": i, "rows": [k, ...]}]   # only when LICQ fails: the basis S
+      }],
+      "box": {"mid": ["p/q", ...], "rad": ["p/q", ...]},  # X, componentwise, in the unknowns' order
+      "block_multipliers": [{"pattern": i, "sign": s, "rows": [k, ...], "values": ["p/q", ...]}]
+                                         # μ_b >= 0 on cone rows k, with a_k = (2 p_k − 1) x̃_k;
+                                         # every other block not tied to a neuron uses μ = 0
+    }
+
+A checker re-runs the proof from this alone (with the data, the block set and its completeness
+certificate): rebuild P_ν and Z_ν P_ν exactly, pick any preconditioner C (e.g. a midpoint inverse:
+the theorem holds for every C, so C is not stored), check ``K(X) ⊂ interior(X)`` and the strict
+conditions above on X in ball arithmetic, with ``‖Z_bᵀ r + A_bᵀ μ_b‖ < λ`` for every block that
+is not tied, and the tied blocks recomputed from the patterns (they must equal "cells").
+
+The engine bounds the blocks with exact integers rather than balls (all blocks at once): with a
+dyadic ``r₀`` near the box, ``‖c_b(r) + A_bᵀμ‖ <= ‖c_b(r₀) + A_bᵀμ‖ + ‖e‖`` for every r in the
+box, ``e_j = Σ_k |r_k − r₀_k| |x̃_kj|``, and the first norm is an exact integer computation over
+the common denominator (μ are multiples of ``2^-K``).  Blocks are tried with μ = 0, then one
+multiplier on the best facet, then the float projection's multipliers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import cached_property, lru_cache
+
+import numpy as np
+from flint import arb, arb_mat, ctx, fmpq, fmpq_mat
+from scipy.optimize import nnls
+
+from exactrelu.cones import project_many
+from exactrelu.duality import common_integer_rows, exact_pattern_products
+from exactrelu.rationals import fmpq_matrix, fraction_of, integer_row, rational_str
+from exactrelu.reduced_kkt import Neuron, neuron_matrices, newton_polish
+
+PRECISION = 200
+"""Bits of the ball arithmetic (about 60 decimal digits)."""
+RELATIVE_RADII = (1e-40, 1e-30, 1e-20, 1e-10, 1e-8, 1e-6)
+"""Box radii tried in the Krawczyk test, relative to ‖r‖∞ for r and ‖α‖∞ for α (smallest first:
+the first that succeeds gives the tightest enclosure)."""
+REFINEMENT_STEPS = 8
+BLOCK_BITS = 120
+"""Bits of the rational reference residual r₀ used to bound every block with integer arithmetic."""
+BALL_GUARD_BITS = 10
+"""Reported midpoints are rounded to a grid 2^-BALL_GUARD_BITS times finer than the radius."""
+MAX_LISTED_FAILURES = 10
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ball:
+    """A rigorous enclosure ``|x − mid| <= rad`` with exact rational midpoint and radius."""
+
+    mid: Fraction
+    rad: Fraction
+
+    @property
+    def lower(self) -> Fraction:
+        return self.mid - self.rad
+
+    @property
+    def upper(self) -> Fraction:
+        return self.mid + self.rad
+
+    def contains(self, value: Fraction) -> bool:
+        return self.lower <= value <= self.upper
+
+    def __float__(self) -> float:
+        return float(self.mid)
+
+    def to_json(self) -> dict[str, str]:
+        return {"mid": rational_str(self.mid), "rad": rational_str(self.rad)}
+
+
+@dataclass(frozen=True)
+class VerifiedNeuron:
+    """A neuron of the optimum, proved: sign, face, active rows, tied cells and enclosures.
+
+    ``direction`` encloses ``v = P Z_νᵀ r`` (‖v‖ = λ), ``alpha`` its weight (``u = α v``); the
+    network neuron is ``W1 = √(α/λ) v``, ``w2 = s √(αλ)`` (THEORY §3).  ``multipliers`` encloses,
+    per face hyperplane, the two cone multipliers (side ``x_h·u < 0``, side ``x_h·u > 0``; a side
+    without a cell in a sampled program is not checked and may be negative); when
+    the face rows are dependent (LICQ fails) ``cell_multipliers`` holds instead, per tied cell,
+    a basis of face rows and its (positive) multipliers.
+    """
+
+    sign: int
+    face: tuple[int, ...]
+    active: tuple[int, ...]
+    cells: tuple[int, ...]
+    alpha: Ball
+    direction: tuple[Ball, ...]
+    W1: tuple[Ball, ...]
+    w2: Ball
+    multipliers: tuple[tuple[Ball, Ball], ...]
+    cell_multipliers: tuple[tuple[int, tuple[int, ...], tuple[Ball, ...]], ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "sign": self.sign,
+            "face": list(self.face),
+            "active": list(self.active),
+            "cells": list(self.cells),
+            "alpha": self.alpha.to_json(),
+            "direction": [b.to_json() for b in self.direction],
+            "W1": [b.to_json() for b in self.W1],
+            "w2": self.w2.to_json(),
+            "face_multipliers": [[a.to_json(), b.to_json()] for a, b in self.multipliers],
+            "cell_multipliers": [
+                {"cell": cell, "rows": list(rows), "values": [b.to_json() for b in values]}
+                for cell, rows, values in self.cell_multipliers
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class VerifiedStructure:
+    """The proved structure of the optimum (status ``"verified"``, THEORY §7).
+
+    ``residual`` encloses the unique dual optimum r = y − ŷ, ``optimum`` the optimal value (in
+    the problem's scale), ``output_bias`` the output bias β when there is one.  The optimal
+    network is unique up to permutation and splitting (``unique_network``, always True here);
+    the convex solution is unique iff every neuron has a single cell (``unique_convex``).
+    """
+
+    neurons: tuple[VerifiedNeuron, ...]
+    residual: tuple[Ball, ...]
+    output_bias: Ball | None
+    optimum: Ball
+    unique_network: bool
+    unique_convex: bool
+    certificate_core: dict = field(repr=False)
+    multiplier_tables: tuple = field(repr=False, default=())
+    status: str = "verified"
+
+    @cached_property
+    def certificate(self) -> dict:
+        """The certificate (format in the module docstring), built on first use."""
+        entries = [entry for table in self.multiplier_tables for entry in table.entries()]
+        return {**self.certificate_core, "block_multipliers": entries}
+
+    @property
+    def claims(self) -> dict[str, str]:
+        names = ("neurons", "residual", "optimum", "unique_network", "unique_convex", "network")
+        return {name: "verified" for name in names}
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "status": self.status,
+            "claims": self.claims,
+            "optimum": self.optimum.to_json(),
+            "residual": [b.to_json() for b in self.residual],
+            "output_bias": None if self.output_bias is None else self.output_bias.to_json(),
+            "neurons": [nu.to_json() for nu in self.neurons],
+            "network": {
+                "W1": [[b.to_json() for b in nu.W1] for nu in self.neurons],
+                "w2": [nu.w2.to_json() for nu in self.neurons],
+            },
+            "unique_network": self.unique_network,
+            "unique_convex": self.unique_convex,
+            "certificate": self.certificate,
+        }
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The outcome of an attempt: ``"verified"`` (with ``structure``), ``"undecided"`` (the
+    checks that could not be decided are in ``failures``), or ``"unavailable"`` (nothing to
+    verify, e.g. an unpolished float solution; the reason is in ``failures``)."""
+
+    status: str
+    failures: tuple[str, ...]
+    structure: VerifiedStructure | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry points
+# ---------------------------------------------------------------------------------------------
+
+
+def verify_structure(problem, solution) -> VerifiedStructure | None:
+    """The verified structure of the optimum of ``problem``, or None if it could not be proved.
+
+    ``solution`` is ``problem.solve()``; its polished float solution proposes the neurons.  Use
+    :func:`verify` for the reasons of a failure.
+    """
+    return verify(problem, solution).structure
+
+
+def verify(problem, solution) -> Verification:
+    """Prove the structure proposed by ``solution.numeric`` (THEORY §7); see the module doc."""
+    found = solution.numeric
+    if not found.polished:
+        return Verification(
+            "unavailable",
+            (
+                "the float solution is not polished (Newton on the reduced KKT system failed), so "
+                "its neurons are not a candidate structure with independent fits",
+            ),
+        )
+    return verify_neurons(
+        problem, found.neurons, found.residual, found.alpha, found.output_bias, polish=False
+    )
+
+
+def verify_neurons(
+    problem,
+    neurons: list[Neuron],
+    residual: np.ndarray,
+    alpha: np.ndarray,
+    output_bias: float | None = None,
+    polish: bool = True,
+) -> Verification:
+    """Prove that ``neurons`` are exactly the neurons of the optimum of ``problem``.
+
+    ``residual``, ``alpha`` (and ``output_bias``) are a float starting point of the reduced KKT
+    system; it is Newton-polished first (``polish``; already done for a polished solution).
+    Any structure can be proposed: a wrong one is never verified (the outcome is ``"undecided"``
+    with the failed checks).
+    """
+    if len(neurons) == 0:
+        return Verification(
+            "unavailable", ("no neurons proposed (a zero optimal network is rational: exact path)",)
+        )
+    with ctx.workprec(PRECISION):
+        return _Verifier(problem, neurons).run(residual, alpha, output_bias, polish)
+
+
+# ---------------------------------------------------------------------------------------------
+# Exact per-neuron data
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Hyperplane:
+    representative: int
+    rows: tuple[int, ...]
+    ratios: tuple[Fraction, ...]  # x̃_k = ratio · x̃_h
+
+
+@dataclass(frozen=True)
+class _NeuronData:
+    neuron: Neuron
+    face: tuple[int, ...]  # all face rows, zero rows included
+    hyperplanes: tuple[_Hyperplane, ...]
+    licq: bool
+    ZP: fmpq_mat  # Z_ν P_ν (n × D)
+    Zt: fmpq_mat  # Z_νᵀ (D × n)
+    multiplier_rows: fmpq_mat | None  # 2h × n: the face multipliers are linear in r
+    complement: fmpq_mat  # I − P_ν: the projector onto the span of the face rows
+    cells: np.ndarray  # patterns of the blocks tied to the neuron
+
+
+def _hyperplanes(rows: list[list[Fraction]], face: list[int]) -> list[_Hyperplane]:
+    """Face rows grouped by hyperplane (parallel rows merged), each with its ratios to the
+    group's first row."""
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for k in face:
+        key = integer_row(rows[k])
+        first = next(v for v in key if v != 0)
+        key = tuple(v if first > 0 else -v for v in key)
+        groups.setdefault(key, []).append(k)
+    out = []
+    for members in groups.values():
+        h = members[0]
+        j = next(i for i, v in enumerate(rows[h]) if v != 0)
+        out.append(_Hyperplane(h, tuple(members), tuple(rows[k][j] / rows[h][j] for k in members)))
+    return out
+
+
+def _neuron_data(rows, X: fmpq_mat, patterns: np.ndarray, neuron: Neuron, gated: bool):
+    n, D = X.nrows(), X.ncols()
+    zero = [k for k in range(n) if not any(rows[k])]
+    face = sorted(set(int(k) for k in neuron.face) | set(zero))
+    planes = _hyperplanes(rows, [k for k in face if k not in zero])
+    active = [bool(neuron.active[k]) and k not in face for k in range(n)]
+    Zt = fmpq_matrix(
+        [[neuron.sign * rows[k][j] if active[k] else 0 for k in range(n)] for j in range(D)]
+    )
+    licq, multiplier_rows = True, None
+    if planes:
+        B = fmpq_matrix([rows[p.representative] for p in planes])
+        licq = B.rank() == len(planes)
+        if not licq:  # the face's span from the nonzero rows of the reduced row echelon form
+            reduced, rank = B.rref()
+            B = fmpq_mat([[reduced[i, j] for j in range(D)] for i in range(rank)])
+        G_inv_B = (B * B.transpose()).solve(B)  # (B Bᵀ)⁻¹ B
+        complement = B.transpose() * G_inv_B
+        if licq:
+            multiplier_rows = _multiplier_rows(planes, G_inv_B * Zt, neuron.sign, n)
+    else:
+        complement = fmpq_mat(D, D)
+    P = fmpq_mat([[int(i == j) for j in range(D)] for i in range(D)]) - complement
+    off = np.ones(n, dtype=bool)
+    off[face] = False
+    tied = np.all(patterns[:, off] == np.asarray(active, dtype=bool)[off], axis=1)
+    return _NeuronData(
+        neuron,
+        tuple(face),
+        tuple(planes),
+        licq,
+        Zt.transpose() * P,
+        Zt,
+        multiplier_rows,
+        complement,
+        np.nonzero(tied)[0],
+    )
+
+
+def _multiplier_rows(planes, gamma_rows: fmpq_mat, sign: int, n: int) -> fmpq_mat:
+    """Rows L with ``L r`` = the two multipliers of each face hyperplane (THEORY §8):
+    ``γ_H + s Σ_{c_k<0} c_k r_k`` and ``−γ_H − s Σ_{c_k>0} c_k r_k``, with ``γ = Γ r``."""
+    out = []
+    for i, plane in enumerate(planes):
+        gamma = [gamma_rows[i, k] for k in range(n)]
+        negative_side = list(gamma)
+        positive_side = [-g for g in gamma]
+        for k, c in zip(plane.rows, plane.ratios, strict=True):
+            q = fmpq(c.numerator, c.denominator) * sign
+            if c < 0:
+                negative_side[k] += q
+            else:
+                positive_side[k] -= q
+        out += [negative_side, positive_side]
+    return fmpq_mat(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# The verifier
+# ---------------------------------------------------------------------------------------------
+
+
+def _hstack(mats: list[arb_mat]) -> arb_mat:
+    lists = [m.tolist() for m in mats]
+    return arb_mat([sum((rows[i] for rows in lists), []) for i in range(mats[0].nrows())])
+
+
+def _column(values) -> arb_mat:
+    return arb_mat([[v] for v in values])
+
+
+def _fraction(x: arb) -> Fraction:
+    """An exact arb (a midpoint or a radius) as a Fraction."""
+    m, e = x.man_exp()
+    m, e = int(m), int(e)
+    return Fraction(m << e) if e >= 0 else Fraction(m, 1 << -e)
+
+
+def _arb(value: Fraction) -> arb:
+    return arb(fmpq(value.numerator, value.denominator))
+
+
+def _ball(x: arb) -> Ball:
+    """A short rational ball containing the arb ball x (midpoint rounded near the radius)."""
+    mid, rad = _fraction(x.mid()), _fraction(x.rad())
+    if rad == 0:
+        return Ball(mid, rad)
+    exponent = rad.numerator.bit_length() - rad.denominator.bit_length() - 1 - BALL_GUARD_BITS
+    grid = Fraction(2) ** exponent
+    rounded = round(mid / grid) * grid
+    return Ball(rounded, math.ceil((rad + abs(mid - rounded)) / grid) * grid)
+
+
+@dataclass(frozen=True)
+class _Multipliers:
+    """The multipliers ``μ = m / 2^K`` used for a batch of blocks (rendered lazily: there can be
+    a hundred thousand of them)."""
+
+    patterns: np.ndarray
+    signs: np.ndarray
+    owner: np.ndarray
+    rows: np.ndarray
+    mu: np.ndarray
+    numerators: np.ndarray
+    exact: np.ndarray
+    K: int
+
+    def entries(self) -> list[dict]:
+        order = np.argsort(self.owner, kind="stable")
+        owner, rows = self.owner[order], self.rows[order]
+        values = [
+            _float_str(v) if e else _dyadic_str(int(m), self.K)
+            for v, m, e in zip(
+                self.mu[order].tolist(), self.numerators[order], self.exact[order], strict=True
+            )
+        ]
+        starts = np.searchsorted(owner, np.arange(len(self.patterns) + 1)).tolist()
+        return [
+            {
+                "pattern": int(self.patterns[t]),
+                "sign": int(self.signs[t]),
+                "rows": rows[starts[t] : starts[t + 1]].tolist(),
+                "values": values[starts[t] : starts[t + 1]],
+            }
+            for t in range(len(self.patterns))
+            if starts[t + 1] > starts[t]
+        ]
+
+
+class _Verifier:
+    """One verification: exact data of the neurons, the reduced system in ball arithmetic, the
+    Krawczyk test and the strict checks; ``failures`` collects what could not be decided."""
+
+    def __init__(self, problem, neurons: list[Neuron]) -> None:
+        self.problem = problem
+        self.rows = problem.rows
+        self.n, self.D = len(self.rows), len(self.rows[0])
+        self.p = len(neurons)
+        self.X = fmpq_matrix(self.rows)
+        self.lam = problem.lam_sum
+        self.blocks = problem.blocks
+        self.gated = len(self.blocks.signs) == 1
+        self.output_bias = problem.output_bias
+        self.N = self.n + self.p + (1 if self.output_bias else 0)
+        self.data = [
+            _neuron_data(self.rows, self.X, self.blocks.patterns, nu, self.gated) for nu in neurons
+        ]
+        self.neurons = neurons
+        self.ZP = _hstack([arb_mat(d.ZP) for d in self.data])  # n × pD
+        self.Zt = arb_mat(sum((arb_mat(d.Zt).tolist() for d in self.data), []))  # pD × n
+        self.y = _column([_arb(v) for v in problem.dataset.y])
+        self.lam2 = _arb(self.lam * self.lam)
+        self.identity_n = arb_mat([[int(i == j) for j in range(self.n)] for i in range(self.n)])
+        self.failures: list[str] = []
+
+    # -- the reduced system in ball arithmetic ----------------------------------------------
+    def split(self, x: list[arb]):
+        n, p = self.n, self.p
+        return _column(x[:n]), x[n : n + p], (x[-1] if self.output_bias else None)
+
+    def fits(self, r: arb_mat) -> arb_mat:
+        """``F = [M_ν r]`` (n × p) as ``Z_ν P_ν (Z_νᵀ r)``: never forms M_ν."""
+        w = self.Zt * r
+        blockdiag = arb_mat(self.p * self.D, self.p)
+        for i in range(self.p):
+            for j in range(self.D):
+                blockdiag[i * self.D + j, i] = w[i * self.D + j, 0]
+        return self.ZP * blockdiag
+
+    def equations(self, x: list[arb]) -> list[arb]:
+        r, alpha, beta = self.split(x)
+        F = self.fits(r)
+        first = r + F * _column(alpha) - self.y
+        values = [first[i, 0] + (beta if beta is not None else 0) for i in range(self.n)]
+        rMr = F.transpose() * r
+        values += [(rMr[i, 0] - self.lam2) / 2 for i in range(self.p)]
+        if self.output_bias:
+            values.append(sum((r[i, 0] for i in range(self.n)), arb(0)))
+        return values
+
+    def jacobian(self, x: list[arb]) -> arb_mat:
+        """``[[I + Σ α_ν M_ν, F (, 1)], [Fᵀ, 0], (1ᵀ)]`` enclosed over the balls of x."""
+        r, alpha, _ = self.split(x)
+        n, p, D = self.n, self.p, self.D
+        scale = arb_mat(p * D, p * D)
+        for i in range(p):
+            for j in range(D):
+                scale[i * D + j, i * D + j] = alpha[i]
+        top = (self.ZP * (scale * self.Zt) + self.identity_n).tolist()
+        F = self.fits(r).tolist()
+        extra = [arb(1)] if self.output_bias else []
+        rows = [top[i] + F[i] + extra for i in range(n)]
+        zeros = [arb(0)] * (self.N - n)
+        rows += [[F[k][i] for k in range(n)] + zeros for i in range(p)]
+        if self.output_bias:
+            rows.append([arb(1)] * n + zeros)
+        return arb_mat(rows)
+
+    # -- steps ---------------------------------------------------------------------------------
+    def run(self, residual, alpha, output_bias, polish: bool) -> Verification:
+        start = self.float_start(residual, alpha, output_bias, polish)
+        if start is None:
+            return Verification("undecided", tuple(self.failures))
+        x_float, C = start
+        C_arb = arb_mat(C.tolist())
+        x = self.refine([arb(v) for v in x_float], C_arb)
+        if not all(v.is_finite() for v in x):
+            self.failures.append("the refinement of the float solution diverged")
+            return Verification("undecided", tuple(self.failures))
+        radii = self.krawczyk(x, C_arb)
+        if radii is None:
+            return Verification("undecided", tuple(self.failures))
+        balls = [arb(m, r) for m, r in zip(x, radii, strict=True)]
+        r, alpha_balls, beta = self.split(balls)
+        self.r_float = [float(v) for v in x[: self.n]]
+        directions = self.check_neurons(r, alpha_balls)
+        multipliers = self.check_faces(r)
+        tables = self.check_blocks(x[: self.n], radii[0])
+        if self.failures:
+            return Verification("undecided", tuple(self.failures))
+        structure = self.structure(x, radii, balls, directions, multipliers, tables)
+        return Verification("verified", (), structure)
+
+    def float_start(self, residual, alpha, output_bias, polish: bool):
+        """Newton-polish the float start on this structure; the float inverse Jacobian is the
+        preconditioner C."""
+        rows_f, y_f, lam_f = self.problem.rows_float, self.problem.y_float, float(self.lam)
+        r, a = np.asarray(residual, float), np.asarray(alpha, float)
+        result = None
+        if polish:
+            result = newton_polish(rows_f, y_f, lam_f, self.neurons, a, r, self.output_bias)
+        if result is None:
+            beta = float(output_bias or 0.0)
+        else:
+            r, a, beta = result
+        _, M = neuron_matrices(rows_f, self.neurons)
+        F = np.stack([m @ r for m in M], axis=1)
+        n, p = self.n, self.p
+        J = np.zeros((self.N, self.N))
+        J[:n, :n] = np.eye(n) + sum(a[i] * M[i] for i in range(p))
+        J[:n, n : n + p] = F
+        J[n : n + p, :n] = F.T
+        if self.output_bias:
+            J[:n, -1] = J[-1, :n] = 1.0
+        try:
+            C = np.linalg.inv(J)
+        except np.linalg.LinAlgError:
+            C = None
+        if C is None or not np.all(np.isfinite(C)):
+            self.failures.append(
+                "the Jacobian of the reduced KKT system is singular: the fits are dependent"
+            )
+            return None
+        x = np.concatenate([r, a, [beta] if self.output_bias else []])
+        return x, C
+
+    def refine(self, x: list[arb], C: arb_mat) -> list[arb]:
+        """Simplified Newton steps ``x ← mid(x − C F(x))`` in ball arithmetic: exact dyadic
+        midpoints close to the solution (the float start is accurate to rounding error only)."""
+        for _ in range(REFINEMENT_STEPS):
+            step = C * _column(self.equations(x))
+            x = [(v - step[i, 0]).mid() for i, v in enumerate(x)]
+            size = max(abs(float(step[i, 0].mid())) for i in range(self.N))
+            if size <= 2.0 ** (-PRECISION + 20) * max(abs(float(v)) for v in x):
+                break
+        return x
+
+    def radii(self, x: list[arb], relative: float) -> list[float]:
+        n, p = self.n, self.p
+        r_scale = max(abs(float(v)) for v in x[:n]) or 1.0
+        a_scale = max(abs(float(v)) for v in x[n : n + p]) or 1.0
+        radii = [relative * r_scale] * n + [relative * a_scale] * p
+        if self.output_bias:
+            radii.append(relative * max(abs(float(x[-1])), r_scale))
+        return radii
+
+    def krawczyk(self, x: list[arb], C: arb_mat) -> list[float] | None:
+        """The radii of a box around x with ``K(X) ⊂ interior(X)``, or None."""
+        CF = C * _column(self.equations(x))
+        identity = arb_mat([[int(i == j) for j in range(self.N)] for i in range(self.N)])
+        for relative in RELATIVE_RADII:
+            radii = self.radii(x, relative)
+            balls = [arb(m, r) for m, r in zip(x, radii, strict=True)]
+            E = identity - C * self.jacobian(balls)
+            K = E * _column([arb(0, r) for r in radii]) - CF  # K(X) − x̃
+            if all(K[i, 0].abs_upper() < arb(radii[i]) for i in range(self.N)):
+                return radii
+        self.failures.append(
+            "Krawczyk test failed for every box radius tried "
+            f"({', '.join(f'{v:g}' for v in RELATIVE_RADII)} relative): no unique solution of "
+            "the reduced KKT system proved"
+        )
+        return None
+
+    def check_neurons(self, r: arb_mat, alpha: list[arb]) -> list[list[arb]]:
+        """α_ν > 0 and primal feasibility: ``x̃_k·v_ν`` has the neuron's sign off its face."""
+        V = arb_mat(self.ZP.transpose() * r)  # pD × 1
+        directions = [[V[i * self.D + j, 0] for j in range(self.D)] for i in range(self.p)]
+        for i, a in enumerate(alpha):
+            if not a > 0:
+                self.failures.append(f"neuron {i}: alpha > 0 not proved ({a.str(5)})")
+        for i, data in enumerate(self.data):
+            if len(data.cells) == 0:
+                self.failures.append(f"neuron {i}: no block of the program is tied to it")
+        if self.gated:
+            return directions  # gated blocks are unconstrained: no cone to be feasible for
+        Vmat = arb_mat([[directions[i][j] for i in range(self.p)] for j in range(self.D)])
+        values = (arb_mat(self.X) * Vmat).tolist()  # n × p: x̃_k·v_ν
+        for i, data in enumerate(self.data):
+            face = set(data.face)
+            wrong = []
+            for k in range(self.n):
+                if k in face:
+                    continue
+                ok = values[k][i] > 0 if data.neuron.active[k] else values[k][i] < 0
+                if not ok:
+                    wrong.append(k)
+            if wrong:
+                self.failures.append(
+                    f"neuron {i}: x̃_k·v not proved to have the neuron's sign off its face on rows "
+                    f"{_listed(wrong)}"
+                )
+        return directions
+
+    def check_faces(self, r: arb_mat) -> list[list]:
+        """SCS (THEORY §8): the cone multipliers of every cell adjacent to a neuron are > 0.
+
+        With independent face hyperplanes (LICQ) both multipliers of every hyperplane, which
+        covers every adjacent cell (a side with no block in the program, possible for sampled
+        patterns, is skipped); otherwise, per tied cell, a basis of its face rows with
+        multipliers > 0 (:meth:`degenerate_face`)."""
+        out = []
+        for i, data in enumerate(self.data):
+            if not data.hyperplanes or self.gated:
+                out.append([])
+                continue
+            if not data.licq:
+                out.append(self.degenerate_face(i, data, r))
+                continue
+            values = arb_mat(data.multiplier_rows) * r
+            pairs = [(values[2 * t, 0], values[2 * t + 1, 0]) for t in range(len(data.hyperplanes))]
+            for plane, (neg, pos) in zip(data.hyperplanes, pairs, strict=True):
+                # a side without a tied block in the program (sampled patterns) needs no check
+                sides = self.blocks.patterns[data.cells, plane.representative]
+                if not ((neg > 0 or sides.all()) and (pos > 0 or not sides.any())):
+                    self.failures.append(
+                        f"neuron {i}: face multipliers of row {plane.representative} not proved "
+                        f"> 0 ({neg.str(5)}, {pos.str(5)})"
+                    )
+            out.append(pairs)
+        return out
+
+    def degenerate_face(self, i: int, data: _NeuronData, r: arb_mat) -> list:
+        """Dependent face rows (LICQ fails): γ is not unique, so for each tied cell b find a
+        basis S of its face rows ``a_k = σ_k x̃_k`` (rank of the face many, from a float NNLS)
+        with ``Σ_{k∈S} μ_k a_k = −(I − P) c_b`` and prove ``μ_S = G_S⁻¹ A_S (−(I − P) c_b) > 0``
+        (``c_b = s X̃ᵀ D_b r``): then ``Π_{K_b}(c_b) = v_ν`` and v_ν is interior to the face
+        multipliers' cone.  A float support smaller than the rank is undecided."""
+        n, D = self.n, self.D
+        rows_f = self.problem.rows_float
+        face = [k for k in data.face if any(self.rows[k])]
+        rank = data.complement.rank()
+        sign = data.neuron.sign
+        r_float = np.array(self.r_float)
+        out = []
+        for cell in data.cells:
+            pattern = self.blocks.patterns[cell]
+            sigma = {k: 1 if pattern[k] else -1 for k in face}
+            plain = fmpq_matrix(
+                [[sign * self.rows[k][j] if pattern[k] else 0 for k in range(n)] for j in range(D)]
+            )
+            target = -(data.complement * plain)  # D × n: −(I − P) c_b = target · r
+            A = np.array([sigma[k] * rows_f[k] for k in face])
+            t_float = (
+                np.array([[float(fraction_of(target[j, k])) for k in range(n)] for j in range(D)])
+                @ r_float
+            )
+            mu, _ = nnls(A.T, t_float)
+            support = [face[t] for t in np.argsort(-mu)[:rank] if mu[t] > 0]
+            A_S = fmpq_matrix([[sigma[k] * v for v in self.rows[k]] for k in support])
+            if len(support) < rank or A_S.rank() < rank:
+                self.failures.append(
+                    f"neuron {i}, cell {cell}: dependent face rows (LICQ fails) and no basis of "
+                    "positive face multipliers found: undecided"
+                )
+                continue
+            values = arb_mat((A_S * A_S.transpose()).solve(A_S * target)) * r
+            mus = [values[t, 0] for t in range(rank)]
+            if not all(m > 0 for m in mus):
+                self.failures.append(
+                    f"neuron {i}, cell {cell}: face multipliers on rows {support} not proved > 0 "
+                    "(dependent face rows): undecided"
+                )
+            out.append((int(cell), tuple(support), mus))
+        return out
+
+    def check_blocks(self, r_mid: list[arb], r_rad: float) -> list[dict]:
+        """Every block not tied to a neuron has ``‖Z_bᵀ r + A_bᵀ μ_b‖ < λ`` on the box.
+
+        Exact integer arithmetic, all blocks at once: with a reference ``r₀ = z / 2^K`` near the
+        box and ``X̃ = X_int / Q``, ``c_b(r₀) + A_bᵀμ = V_b / (2^K Q)`` with integer V_b when
+        ``μ = m / 2^K``; and for every r in the box
+        ``‖c_b(r) − c_b(r₀)‖ <= ‖e‖``, ``e_j = Σ_k |r_k − r₀_k| |x̃_kj|`` (the same for all blocks).
+        """
+        blocks = self.blocks
+        patterns, signs = blocks.patterns, blocks.signs
+        tied = np.zeros((len(patterns), len(signs)), dtype=bool)
+        for data in self.data:
+            tied[data.cells, signs.index(data.neuron.sign)] = True
+        mids = [_fraction(v) for v in r_mid]
+        top = max(abs(v) for v in mids)
+        K = max(BLOCK_BITS - (top.numerator.bit_length() - top.denominator.bit_length()), 0)
+        z = [round(v * (1 << K)) for v in mids]
+        deviation = [
+            abs(m - Fraction(zk, 1 << K)) + Fraction(r_rad) for m, zk in zip(mids, z, strict=True)
+        ]
+        X_int, Q = common_integer_rows(self.rows)
+        e = [
+            sum((d * abs(row[j]) for d, row in zip(deviation, self.rows, strict=True)), Fraction(0))
+            for j in range(self.D)
+        ]
+        threshold = (self.lam - _sqrt_upper(sum((v * v for v in e), Fraction(0)))) * (1 << K) * Q
+        if threshold <= 0:
+            self.failures.append("the box is too wide to bound the blocks")
+            return []
+        W = [[z[k] * X_int[k][j] for j in range(self.D)] for k in range(self.n)]
+        self.Cint = exact_pattern_products(patterns, W)  # c_C(r₀)·2^K Q for the sign +1
+        self.X_int, self.K = np.array(X_int, dtype=object), K
+        norms2 = (self.Cint * self.Cint).sum(axis=1)
+        # ‖V‖ < threshold  ⇔  ‖V‖² · den² < num² (exact)
+        self.bound2 = (threshold.numerator**2, threshold.denominator**2)
+        below = np.array([v * self.bound2[1] < self.bound2[0] for v in norms2], dtype=bool)
+        need = np.argwhere(~below[:, None] & ~tied)  # (pattern, sign index) pairs
+        entries, failed = [], need
+        if len(need) and not self.gated:
+            entries, failed = self.single_facet_bounds(need)
+            if len(failed):
+                more, failed = self.projection_bounds(failed)
+                entries += more
+        if len(failed):
+            shown = [f"(pattern {i}, sign {signs[j]})" for i, j in failed]
+            self.failures.append(
+                f"{len(failed)} block(s) not tied to a neuron not proved to have "
+                f"‖Π_K(Z_bᵀ r)‖ < λ: {_listed(shown)}"
+            )
+        return entries
+
+    def float_correlations(self, need: np.ndarray) -> np.ndarray:
+        """``Z_bᵀ r`` in floating point for the blocks ``need`` (to propose multipliers)."""
+        signs = np.array(self.blocks.signs, dtype=np.float64)[need[:, 1]]
+        X, r = self.problem.rows_float, np.array(self.r_float)
+        return (
+            self.blocks.patterns[need[:, 0]].astype(np.float64) @ (X * r[:, None]) * signs[:, None]
+        )
+
+    def single_facet_bounds(self, need: np.ndarray):
+        """One multiplier per block, on its best facet: ``μ_k = −a_k·c / ‖a_k‖²`` for the k that
+        maximizes ``(a_k·c)² / ‖a_k‖²`` over ``a_k·c < 0`` (float proposal, exact check)."""
+        blocks = self.blocks
+        c = self.float_correlations(need)
+        lengths = np.array([len(blocks.cone_rows[i]) for i in need[:, 0]], dtype=np.int64)
+        owner = np.repeat(np.arange(len(need)), lengths)
+        rows = np.concatenate([np.asarray(blocks.cone_rows[i]) for i in need[:, 0]])
+        sigma = np.where(blocks.patterns[need[owner, 0], rows], 1.0, -1.0)
+        A = self.problem.rows_float[rows] * sigma[:, None]
+        norm2 = np.maximum(np.einsum("kd,kd->k", A, A), 1e-300)
+        dots = np.einsum("kd,kd->k", A, c[owner])
+        gain = np.where(dots < 0, dots * dots / norm2, 0.0)
+        best = np.zeros(len(need))
+        np.maximum.at(best, owner, gain)
+        candidates = np.nonzero((gain == best[owner]) & (gain > 0))[0]
+        _, first = np.unique(owner[candidates], return_index=True)
+        chosen = candidates[first]
+        return self.exact_bounds(need, owner[chosen], rows[chosen], -dots[chosen] / norm2[chosen])
+
+    def projection_bounds(self, need: np.ndarray):
+        """μ from the float projection onto each block's cone (``cones.project_many``)."""
+        blocks = self.blocks
+        c = self.float_correlations(need)
+        X = self.problem.rows_float
+        cones = []
+        for i in need[:, 0]:
+            rows = blocks.cone_rows[i]
+            cones.append(X[rows] * np.where(blocks.patterns[i, rows], 1.0, -1.0)[:, None])
+        _, mus = project_many(cones, c)
+        lengths = np.array([len(blocks.cone_rows[i]) for i in need[:, 0]], dtype=np.int64)
+        owner = np.repeat(np.arange(len(need)), lengths)
+        rows = np.concatenate([np.asarray(blocks.cone_rows[i]) for i in need[:, 0]])
+        mu = np.concatenate(mus) if mus else np.zeros(0)
+        return self.exact_bounds(need, owner, rows, mu)
+
+    def exact_bounds(self, need, owner, rows, mu):
+        """Exact check of ``‖V_b‖ < threshold`` with ``V_b = s C_int + Σ_k m_k σ_k X_int_k``,
+        ``m = floor(μ 2^K)`` (so the multipliers used are ``m / 2^K >= 0``), for all blocks at
+        once with Python-int object arrays.  Returns the multiplier entries of the blocks proved
+        and the blocks not proved."""
+        blocks, K = self.blocks, self.K
+        signs = np.array(blocks.signs, dtype=np.int64)[need[:, 1]]
+        numerators, exact = _floor_scaled(mu, K)
+        keep = numerators > 0
+        owner, rows, mu = owner[keep], rows[keep], mu[keep]
+        numerators, exact = numerators[keep], exact[keep]
+        V = self.Cint[need[:, 0]] * signs[:, None].astype(object)
+        if len(owner):
+            sigma = np.where(blocks.patterns[need[owner, 0], rows], 1, -1).astype(object)
+            terms = (numerators * sigma)[:, None] * self.X_int[rows]
+            if len(np.unique(owner)) == len(owner):
+                V[owner] += terms  # one multiplier per block: no repeated index
+            else:
+                np.add.at(V, owner, terms)
+        num2, den2 = self.bound2
+        ok = (V * V).sum(axis=1) * den2 < num2
+        proved = ok[owner]  # keep the multipliers of the blocks proved
+        table = _Multipliers(
+            need[:, 0],
+            signs,
+            owner[proved],
+            rows[proved],
+            mu[proved],
+            numerators[proved],
+            exact[proved],
+            K,
+        )
+        return [table], need[~ok]
+
+    # -- the result -----------------------------------------------------------------------------
+    def structure(self, x, radii, balls, directions, multipliers, tables) -> VerifiedStructure:
+        r, alpha, beta = self.split(balls)
+        lam = _arb(self.lam)
+        neurons = []
+        for i, data in enumerate(self.data):
+            a = alpha[i]
+            scale1 = (a / lam).sqrt()
+            w2 = (a * lam).sqrt() * data.neuron.sign
+            neurons.append(
+                VerifiedNeuron(
+                    sign=data.neuron.sign,
+                    face=tuple(k for k in data.face if any(self.rows[k])),
+                    active=tuple(
+                        int(k) for k in np.nonzero(data.neuron.active)[0] if k not in data.face
+                    ),
+                    cells=tuple(int(c) for c in data.cells),
+                    alpha=_ball(a),
+                    direction=tuple(_ball(v) for v in directions[i]),
+                    W1=tuple(_ball(scale1 * v) for v in directions[i]),
+                    w2=_ball(w2),
+                    multipliers=tuple(
+                        (_ball(a_), _ball(b_)) for a_, b_ in (multipliers[i] if data.licq else [])
+                    ),
+                    cell_multipliers=tuple(
+                        (cell, rows, tuple(_ball(m) for m in mus))
+                        for cell, rows, mus in ([] if data.licq else multipliers[i])
+                    ),
+                )
+            )
+        value = sum((r[k, 0] * r[k, 0] for k in range(self.n)), arb(0)) / 2
+        value += self.lam2 * sum(alpha, arb(0))
+        if self.problem.scale == "mean":
+            value /= self.n
+        certificate = {
+            "kind": "verified_structure",
+            "version": 1,
+            "method": "krawczyk",
+            "precision_bits": PRECISION,
+            "lam": rational_str(self.lam),
+            "model": "gated" if self.gated else "relu",
+            "output_bias": self.output_bias,
+            "unknowns": "r[0..n-1], alpha[0..p-1], beta (only with an output bias)",
+            "neurons": [
+                {
+                    "sign": data.neuron.sign,
+                    "active": list(nu.active),
+                    "face": list(nu.face),
+                    "hyperplanes": [
+                        {
+                            "representative": h.representative,
+                            "rows": list(h.rows),
+                            "ratios": [rational_str(c) for c in h.ratios],
+                        }
+                        for h in data.hyperplanes
+                    ],
+                    "cells": list(nu.cells),
+                    **(
+                        {}
+                        if data.licq
+                        else {
+                            "cell_bases": [
+                                {"cell": cell, "rows": list(rows)}
+                                for cell, rows, _ in nu.cell_multipliers
+                            ]
+                        }
+                    ),
+                }
+                for data, nu in zip(self.data, neurons, strict=True)
+            ],
+            "box": {
+                "mid": [rational_str(_fraction(v)) for v in x],
+                "rad": [rational_str(Fraction(v)) for v in radii],
+            },
+        }
+        return VerifiedStructure(
+            neurons=tuple(neurons),
+            residual=tuple(_ball(r[k, 0]) for k in range(self.n)),
+            output_bias=None if beta is None else _ball(beta),
+            optimum=_ball(value),
+            unique_network=True,
+            unique_convex=all(len(nu.cells) == 1 for nu in neurons),
+            certificate_core=certificate,
+            multiplier_tables=tuple(tables),
+        )
+
+
+def _sqrt_upper(value: Fraction, bits: int = 128) -> Fraction:
+    """A rational upper bound on √value (value >= 0), within 2^-bits relative."""
+    if value == 0:
+        return Fraction(0)
+    shift = 2 * bits
+    scaled = value.numerator * (1 << shift) // value.denominator + 1
+    root = math.isqrt(scaled)
+    if root * root < scaled:
+        root += 1
+    return Fraction(root, 1 << bits)
+
+
+def _floor_scaled(values: np.ndarray, K: int) -> tuple[np.ndarray, np.ndarray]:
+    """``floor(v · 2^K)`` exactly for floats v >= 0 (0 for v <= 0), as Python ints, and whether
+    it is exact (``v · 2^K`` an integer)."""
+    values = np.where(values > 0, values, 0.0)
+    mantissa, exponent = np.frexp(values)  # v = mantissa · 2^exponent, mantissa in [0.5, 1)
+    integer = np.ldexp(mantissa, 53).astype(np.int64).astype(object)  # exact
+    shift = exponent.astype(np.int64) - 53 + K
+    out = np.empty(len(values), dtype=object)
+    left = shift >= 0
+    out[left] = integer[left] << shift[left].astype(object)
+    out[~left] = integer[~left] >> (-shift[~left]).astype(object)
+    return out, left | (values == 0)
+
+
+def _float_str(value: float) -> str:
+    """A float as an exact JSON rational."""
+    numerator, denominator = float(value).as_integer_ratio()
+    return str(numerator) if denominator == 1 else f"{numerator}/{denominator}"
+
+
+@lru_cache(maxsize=256)
+def _power_of_two_str(exponent: int) -> str:
+    return str(1 << exponent)
+
+
+def _dyadic_str(m: int, K: int) -> str:
+    """``m / 2^K`` in lowest terms, as a JSON rational."""
+    shift = min((m & -m).bit_length() - 1, K)
+    return str(m >> shift) if shift == K else f"{m >> shift}/{_power_of_two_str(K - shift)}"
+
+
+def _listed(items: list) -> str:
+    shown = ", ".join(str(v) for v in items[:MAX_LISTED_FAILURES])
+    return shown + (" ..." if len(items) > MAX_LISTED_FAILURES else "")

@@ -243,8 +243,16 @@ def _run_optimal_set(args: argparse.Namespace) -> int:
     result = optimal_set(problem, problem.solve(_tol(args)))
     out = sys.stderr if args.json == "-" else sys.stdout
     sizes = sorted({len(v) for v in result.vertices})
+    if result.solution.optimum is not None:
+        optimum = rational_str(result.solution.optimum)
+    elif result.status == "verified":
+        optimum = f"{float(result.structure.optimum):.12g} (certified enclosure)"
+    else:
+        reasons = "; ".join(result.verification.failures[:3])
+        print(f"status undecided: {reasons}", file=out)
+        optimum = "not decided"
     print(
-        f"status {result.status}: optimum {rational_str(result.solution.optimum)}; "
+        f"status {result.status}: optimum {optimum}; "
         f"{len(result.neurons)} neurons in E ({sum(len(n.cells) for n in result.neurons)} "
         f"blocks); {len(result.vertices)} minimal networks (sizes {sizes}), "
         f"{result.count_minimal_convex} at the block level; unique network: "

@@ -28,6 +28,7 @@ from exactrelu.cones import project_many
 from exactrelu.networks import AlphaNeuron
 from exactrelu.problem import Problem, Solution
 from exactrelu.rationals import fmpq_matrix, fraction_of, rational_str
+from exactrelu.verified import Verification, VerifiedStructure, verify
 
 
 @dataclass(frozen=True)
@@ -183,15 +184,14 @@ def optimal_set(problem: Problem, solution: Solution | None = None) -> OptimalSe
 
     Exact when the dual optimum is rational (``solution.optimum`` is not None); blocks whose
     membership in E the exact projection cannot decide are listed (status ``"undecided"``).
-    Raises ArithmeticError when the optimum is irrational.
+    When the optimum is irrational, the structure is proved in ball arithmetic
+    (:class:`VerifiedOptimalSet`, status ``"verified"``) or reported ``"undecided"`` with the
+    checks that could not be decided.
     """
     solution = solution or problem.solve()
     exact = solution.exact_optimum
     if exact is None:
-        raise ArithmeticError(
-            "the optimal residual of this problem is not rational (no exact α-form optimum was "
-            "found), and optimal sets are only computed exactly so far"
-        )
+        return VerifiedOptimalSet(problem, solution, verify(problem, solution))
     r = list(exact.residual)
     y = list(problem.dataset.y)
     neurons, undecided = _equicorrelation_neurons(problem, solution, r)
@@ -210,6 +210,71 @@ def optimal_set(problem: Problem, solution: Solution | None = None) -> OptimalSe
         min_norm,
         tuple(undecided),
     )
+
+
+@dataclass(frozen=True)
+class VerifiedOptimalSet:
+    """The optimal set when the optimum is irrational (THEORY §7, "verified").
+
+    A verified structure has independent neuron fits, so the optimal network is unique up to
+    permutation and splitting: one minimal network, whose weights are certified enclosures.
+    Otherwise ``status`` is ``"undecided"`` and ``failures`` says what could not be decided.
+    """
+
+    problem: Problem = field(repr=False)
+    solution: Solution = field(repr=False)
+    verification: Verification
+
+    @property
+    def status(self) -> str:
+        return "verified" if self.verification.status == "verified" else "undecided"
+
+    @property
+    def structure(self) -> VerifiedStructure | None:
+        return self.verification.structure
+
+    @property
+    def neurons(self) -> tuple:
+        return self.structure.neurons if self.structure else ()
+
+    @property
+    def vertices(self) -> tuple[dict, ...]:
+        if self.structure is None:
+            return ()
+        return ({i: nu.alpha for i, nu in enumerate(self.neurons)},)
+
+    @property
+    def unique_network(self) -> bool | None:
+        return self.structure.unique_network if self.structure else None
+
+    @property
+    def count_minimal_convex(self) -> int:
+        product = 1
+        for nu in self.neurons:
+            product *= len(nu.cells)
+        return product if self.structure else 0
+
+    @property
+    def min_width(self) -> int | None:
+        return len(self.neurons) if self.structure else None
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"kind": "optimal_set", "version": 1, **self.problem.describe()}
+        if self.structure is None:
+            out.update(
+                {"status": "undecided", "claims": {}, "failures": list(self.verification.failures)}
+            )
+            return out
+        out.update(self.structure.to_json())
+        out.update(
+            {
+                "count_minimal_networks": 1,
+                "count_minimal_convex": self.count_minimal_convex,
+                "min_width": self.min_width,
+                "same_size": True,
+            }
+        )
+        return out
 
 
 def _equicorrelation_neurons(problem: Problem, solution: Solution, r):

@@ -149,7 +149,7 @@ class Problem:
         )
         found = engine.solve(float(tol))
         exact = None
-        if found.polished:
+        if found.polished or not found.neurons:  # (no neuron: the zero network, λ >= λ_max)
             exact = reconstruct(
                 self.rows,
                 self.dataset.y,

@@ -315,7 +315,7 @@ class ColumnGeneration:
                     len(working),
                     True,
                 )
-            if len(keep) <= 1:
+            if not keep:
                 break
             keep.remove(min(keep, key=lambda i: alpha[i]))  # the likeliest spurious neuron
         return unpolished

@@ -3,8 +3,10 @@
 It imports nothing else of ``exactrelu`` (DESIGN.md, "The exactness contract"): its own data
 parser and hash (``data.py``, proofs/data.md), its own arrangement combinatorics
 (``arrangement.py``), and one module per certificate kind (``patterns.py``, proofs/patterns.md;
-``duality.py`` with ``network.py`` for solve and certify, proofs/duality.md).
-Only Python ints, Fractions and numpy integer arrays with proven bounds are used.
+``duality.py`` with ``network.py`` for solve and certify, proofs/duality.md; ``optimal_set.py``
+for optimal sets, proofs/optimal_set.md and proofs/minimality.md).
+Only Python ints, Fractions, numpy integer arrays with proven bounds and (optimal sets)
+python-flint ``fmpq_mat`` exact rational matrices are used.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from exactrelu.checker.data import data_sha256, exact_data, input_options, read_data
 from exactrelu.checker.duality import check_certify, check_solve
 from exactrelu.checker.failure import CheckFailure
+from exactrelu.checker.optimal_set import check_optimal_set
 from exactrelu.checker.patterns import check_patterns
 
 __all__ = ["CHECKS", "CheckFailure", "check_certificate", "check_file", "data_sha256", "read_data"]
@@ -26,6 +29,7 @@ CHECKS: dict[str, Callable[[dict, list[list[Fraction]], list[Fraction] | None], 
     "patterns": check_patterns,
     "solve": check_solve,  # proofs/duality.md
     "certify": check_certify,  # proofs/duality.md
+    "optimal_set": check_optimal_set,  # proofs/optimal_set.md, proofs/minimality.md
 }
 
 

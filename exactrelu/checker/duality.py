@@ -41,6 +41,18 @@ _CLAIMS = {
 
 
 @dataclass(frozen=True)
+class DualPoint:
+    """A verified dual certificate: z, θ, the μ entries of each block, and the blocks b with
+    ``θ‖v_b‖ = λ_s`` exactly (D5-D6 hold with equality), in the order (pattern, sign)."""
+
+    z: list[Fraction]
+    theta: Fraction
+    mu: dict[tuple[int, int], list[tuple[int, tuple[int, int]]]]
+    tight: list[tuple[int, int]]
+    lower: Fraction
+
+
+@dataclass(frozen=True)
 class Program:
     """The convex program of a certificate, with its verified dual lower bound (sum scale)."""
 
@@ -56,6 +68,7 @@ class Program:
     complete: bool
     scope: str
     lower: Fraction
+    dual: DualPoint | None = None  # the verified dual certificate (set by _program)
 
     def stated(self, value: Fraction) -> Fraction:
         return value / self.divisor
@@ -168,7 +181,8 @@ def _program(
         scope=scope,
         lower=Fraction(0),  # replaced by the verified bound below
     )
-    return replace(program, lower=_check_dual(_field(section, "dual", dict), program))
+    dual = _check_dual(_field(section, "dual", dict), program)
+    return replace(program, lower=dual.lower, dual=dual)
 
 
 def _patterns(
@@ -213,8 +227,9 @@ def _pattern_matrix(patterns: list, n: int) -> np.ndarray:
     return (np.frombuffer(text, dtype=np.uint8) - ord("0")).reshape(len(patterns), n)
 
 
-def _check_dual(dual: dict, program: Program) -> Fraction:
-    """D3-D6: the dual certificate is feasible; returns the lower bound θ·zᵀy − ½θ²‖z‖²."""
+def _check_dual(dual: dict, program: Program) -> DualPoint:
+    """D3-D6: the dual certificate is feasible; returns it with the lower bound
+    θ·zᵀy − ½θ²‖z‖² and the blocks where the bound θ‖v_b‖ <= λ_s is an equality."""
     n, signs = len(program.rows), _SIGNS[program.model]
     z = rational_vector(dual.get("z"), n, "dual z")
     theta = rational(dual.get("theta"), "dual theta")
@@ -237,9 +252,12 @@ def _check_dual(dual: dict, program: Program) -> Fraction:
     right = (program.lam.numerator * theta.denominator) ** 2
     # D5: blocks without multipliers: v = ±C[i] / (Z·Q).
     bound = right * (Z * Q) ** 2
+    tight = []
     for i, norm in enumerate((C * C).sum(axis=1).tolist()):
         if left * norm > bound and any((i, s) not in blocks for s in signs):
             raise CheckFailure(f"dual infeasible: block (pattern {i}, no mu) has θ‖v‖ > λ")
+        if left * norm == bound:
+            tight += [(i, s) for s in signs if (i, s) not in blocks]
     # D6: blocks with multipliers: v = s·C[i]/(Z·Q) + Σ μ_k (2 p_ik − 1) x̃_k, over Z·Q·R.
     for (i, s), entries in blocks.items():
         R = math.lcm(*(q for _, (_, q) in entries))
@@ -247,12 +265,16 @@ def _check_dual(dual: dict, program: Program) -> Fraction:
         for k, (p, q) in entries:
             m = p * (R // q) * (Z if program.patterns[i][k] == "1" else -Z)
             w = [a + m * b for a, b in zip(w, B[k], strict=True)]
-        if left * sum(a * a for a in w) > right * (Z * Q * R) ** 2:
+        norm = left * sum(a * a for a in w)
+        if norm > right * (Z * Q * R) ** 2:
             raise CheckFailure(f"dual infeasible: block (pattern {i}, sign {s}) has θ‖v‖ > λ")
-    return (
+        if norm == right * (Z * Q * R) ** 2:
+            tight.append((i, s))
+    lower = (
         theta * sum(a * b for a, b in zip(z, program.y, strict=True))
         - theta**2 * sum(v * v for v in z) / 2
     )
+    return DualPoint(z, theta, blocks, sorted(tight), lower)
 
 
 def _multipliers(
@@ -362,12 +384,17 @@ def _alpha_form(cert: dict, program: Program, net: Network, lower: Fraction) -> 
     form = cert.get("alpha_form")
     if form is None:
         return None
+    return check_alpha_form(form, program, net.output_bias, lower)
+
+
+def check_alpha_form(form: object, program: Program, b0: Fraction, lower: Fraction) -> Fraction:
+    """D10 for one α-form object (``b0``: the output bias when the form states none)."""
     if program.model != "relu":
         raise CheckFailure("alpha_form is defined for model relu only")
     neurons = form.get("neurons") if isinstance(form, dict) else None
     if not isinstance(neurons, list) or not all(isinstance(v, dict) for v in neurons):
         raise CheckFailure("alpha_form must be an object with a list of neurons")
-    size, b0 = len(program.rows[0]), net.output_bias
+    size = len(program.rows[0])
     if form.get("output_bias") is not None:
         if not program.output_bias:
             raise CheckFailure("alpha_form has an output bias but output_bias is false")

@@ -1,0 +1,449 @@
+"""Check certificates of kind ``"optimal_set"``: the set of all optimal networks, exactly.
+
+Each check is marked with the item O1-O12 of ``proofs/optimal_set.md`` ("What the checker
+verifies"); O6-O11 rest on ``proofs/minimality.md`` (M1-M8).  The optimality proof reuses the
+solve checker's pieces (D1-D6, D10 of ``proofs/duality.md``).  Arithmetic: Python ints,
+Fractions and python-flint ``fmpq_mat`` (exact rational matrices); no floats, no solver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+from flint import fmpq, fmpq_mat
+
+from exactrelu.checker.data import parse_rational
+from exactrelu.checker.duality import (
+    Program,
+    _equal,
+    _field,
+    _network,
+    _program,
+    _short,
+    check_alpha_form,
+)
+from exactrelu.checker.failure import CheckFailure
+from exactrelu.checker.network import fit, nc_objective, rational, rational_vector
+
+# Claims verified whatever E is (O1-O3), and those that need E decided (O4-O12).
+_BASE_CLAIMS = {"optimum", "residual", "fit", "dual", "complete"}
+_SET_CLAIMS = {
+    "neurons",
+    "used_neurons",
+    "unique_network",
+    "unique_convex",
+    "minimal_networks",
+    "count_minimal_networks",
+    "count_minimal_convex",
+    "min_width",
+    "same_size",
+    "min_norm_network",
+}
+
+Neuron = tuple[int, tuple[Fraction, ...]]  # (sign, direction)
+
+
+def check_optimal_set(
+    cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fraction] | None
+) -> str:
+    """Verify an ``optimal_set`` certificate; return a one-line summary or raise CheckFailure."""
+    # O1: the program, its complete cell list and the dual certificate (D1-D6); model relu.
+    program = _program(cert, X, y, "optimal_set")
+    if program.model != "relu":
+        raise CheckFailure("optimal_set certificates are defined for model relu only")
+    section = cert["certificate"]
+    r, y_hat, optimum = _optimality(cert, section, program)
+    undecided = _undecided(cert, program)
+    blocks = _equicorrelation(program, r, undecided)
+    neurons = _neurons(cert, program, blocks)
+    _check_status(cert, program, bool(undecided))
+    head = f"valid: optimal set, optimum {_short(optimum)}, {len(neurons)} neurons"
+    if undecided:
+        return f"{head}; {len(undecided)} undecided blocks: the polytope is not certified"
+    fits = [_neuron_fit(program.rows, s, v) for s, v in neurons]
+    F, target = _centred(program, fits, y_hat)
+    vertices, bases = _vertices(section, F, target, r, fits, program)
+    _minimal_networks(cert, program, neurons, fits, y_hat, optimum, vertices)
+    _counts(cert, blocks, neurons, vertices)
+    _min_norm(cert, section, program, neurons, fits, y_hat, optimum, F, target)
+    widths = sorted({len(v) for v in vertices})
+    return (
+        f"{head} ({len(blocks)} blocks of E); {bases} feasible bases closed under pivots; "
+        f"{len(vertices)} minimal networks (widths {widths}); min-norm network verified"
+        f" ({program.scope})"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# O2-O3: the dual optimum r and the optimum
+
+
+def _optimality(cert: dict, section: dict, program: Program):
+    """O2: z = residual, θ = 1, fit = y − r; O3: the α-form's value is D(r) = the optimum."""
+    n = len(program.rows)
+    dual = program.dual
+    r = rational_vector(cert.get("residual"), n, "residual")
+    if dual.theta != 1 or dual.z != r:
+        raise CheckFailure("the dual certificate must be z = residual with theta = 1")
+    y_hat = rational_vector(cert.get("fit"), n, "fit")
+    if y_hat != [a - b for a, b in zip(program.y, r, strict=True)]:
+        raise CheckFailure("fit is not y - residual")
+    # O3 (D10): a network with value D(r): D(r) is the optimum.
+    form = section.get("alpha_form")
+    if form is None:
+        raise CheckFailure("the certificate needs the alpha_form of an optimal solution")
+    optimum = check_alpha_form(form, program, Fraction(0), program.stated(program.lower))
+    _equal(cert, "optimum", optimum)  # in the file's scale
+    return r, y_hat, optimum
+
+
+# ---------------------------------------------------------------------------------------------
+# O4-O5: the equicorrelation set E and its neurons
+
+
+def _undecided(cert: dict, program: Program) -> set[tuple[int, int]]:
+    """O4: undecided_blocks lists distinct blocks, each at the bound λ."""
+    listed = cert.get("undecided_blocks", [])
+    if not isinstance(listed, list):
+        raise CheckFailure("undecided_blocks must be a list")
+    found = set()
+    tight = set(program.dual.tight)
+    for item in listed:
+        if not (isinstance(item, list) and len(item) == 2 and all(type(v) is int for v in item)):
+            raise CheckFailure("each undecided block must be [pattern, sign]")
+        block = (item[0], item[1])
+        if block in found or block not in tight:
+            raise CheckFailure(f"undecided block {block} is repeated or not at the bound λ")
+        found.add(block)
+    return found
+
+
+def _equicorrelation(program: Program, r, undecided) -> dict[tuple[int, int], Neuron]:
+    """O4: every block at λ (all others are outside E by the Moreau bound) is in E with the
+    direction v = c + Aᵀμ if the KKT conditions hold exactly, else it is listed undecided."""
+    blocks = {}
+    for i, s in program.dual.tight:
+        if (i, s) in undecided:
+            continue
+        pattern = program.patterns[i]
+        mu = {k: Fraction(p, q) for k, (p, q) in program.dual.mu.get((i, s), [])}
+        size = len(program.rows[0])
+        v = [Fraction(0)] * size
+        for k, row in enumerate(program.rows):  # v = s Σ_{p_ik = 1} r_k x̃_k + Σ μ_k a_ik
+            active = pattern[k] == "1"
+            weight = (s * r[k] if active else 0) + (1 if active else -1) * mu.get(k, 0)
+            if weight:
+                for j in range(size):
+                    v[j] += weight * row[j]
+        for k, row in enumerate(program.rows):
+            slack = sum(a * b for a, b in zip(row, v, strict=True))
+            slack = slack if pattern[k] == "1" else -slack
+            if slack < 0 or (slack != 0 and mu.get(k, 0) != 0):
+                raise CheckFailure(
+                    f"block (pattern {i}, sign {s}) is at λ but its KKT conditions fail "
+                    f"(row {k}); it must be listed in undecided_blocks"
+                )
+        blocks[i, s] = (s, tuple(v))
+    return blocks
+
+
+def _neurons(cert: dict, program: Program, blocks) -> list[Neuron]:
+    """O5: the file's neurons are E grouped by (sign, direction), with their cells and faces."""
+    groups: dict[Neuron, list[int]] = {}
+    for (i, _), key in sorted(blocks.items()):
+        groups.setdefault(key, []).append(i)
+    listed = _field(cert, "neurons", list)
+    size = len(program.rows[0])
+    neurons = []
+    for j, item in enumerate(listed):
+        if not isinstance(item, dict):
+            raise CheckFailure(f"neuron {j} must be an object")
+        s = item.get("sign")
+        v = tuple(rational_vector(item.get("direction"), size, f"neuron {j} direction"))
+        if type(s) is not int or (s, v) not in groups or (s, v) in neurons:
+            raise CheckFailure(f"neuron {j} is not a neuron of E (or is listed twice)")
+        if item.get("cells") != groups[s, v]:
+            raise CheckFailure(f"neuron {j} has cells {item.get('cells')}, E gives {groups[s, v]}")
+        face = [
+            k
+            for k, row in enumerate(program.rows)
+            if any(row) and sum(a * b for a, b in zip(row, v, strict=True)) == 0
+        ]
+        if item.get("face") != face:
+            raise CheckFailure(f"neuron {j} has face {item.get('face')}, its face is {face}")
+        neurons.append((s, v))
+    if len(neurons) != len(groups):
+        raise CheckFailure(f"the file lists {len(neurons)} neurons, E has {len(groups)}")
+    return neurons
+
+
+def _neuron_fit(rows, s: int, v) -> list[Fraction]:
+    """f_ν = s (X̃ v)_+."""
+    values = (sum(a * b for a, b in zip(row, v, strict=True)) for row in rows)
+    return [s * max(t, Fraction(0)) for t in values]
+
+
+def _check_status(cert: dict, program: Program, undecided: bool) -> None:
+    """O12: status, and the label of each claim."""
+    claims = _field(cert, "claims", dict)
+    status = cert.get("status")
+    if status != ("undecided" if undecided else "exact"):
+        raise CheckFailure(f"status {status!r} but undecided blocks: {undecided}")
+    allowed = _BASE_CLAIMS | _SET_CLAIMS
+    if not program.complete:
+        allowed = allowed - {"complete"}
+    for name, label in claims.items():
+        if name not in allowed or label not in ("exact", "undecided"):
+            raise CheckFailure(f"claim {name!r}: {label!r} is not verified by this file")
+        if label == "exact" and undecided and name in _SET_CLAIMS:
+            raise CheckFailure(f"claim {name!r} is exact but E has undecided blocks")
+        if label != "exact" and not undecided:
+            raise CheckFailure(f"claim {name!r} is {label!r} in an exact file")
+
+
+# ---------------------------------------------------------------------------------------------
+# O6-O8: the polytope and its feasible bases
+
+
+def _centred(program: Program, fits, y_hat):
+    """O6: F (fits as columns) and ŷ, both centred by I − 11ᵀ/n with an output bias."""
+    n, p = len(y_hat), len(fits)
+    F = [[fits[j][k] for j in range(p)] for k in range(n)]
+    target = list(y_hat)
+    if program.output_bias:
+        means = [sum(f, Fraction(0)) / n for f in fits]
+        mean_y = sum(target, Fraction(0)) / n
+        F = [[F[k][j] - means[j] for j in range(p)] for k in range(n)]
+        target = [t - mean_y for t in target]
+    return F, target
+
+
+def _matrix(rows) -> fmpq_mat:
+    return fmpq_mat([[fmpq(v.numerator, v.denominator) for v in row] for row in rows])
+
+
+def _fraction(x: fmpq) -> Fraction:
+    return Fraction(int(x.p), int(x.q))
+
+
+def _vertices(section: dict, F, target, r, fits, program: Program):
+    """O6-O8: every listed basis is feasible, the list is closed under pivots; returns the
+    vertices (dicts neuron -> β > 0) and the number of bases."""
+    p = len(fits)
+    lam2 = program.lam**2
+    # O6: rᵀ f_ν = λ² for every neuron, so Σ β = rᵀŷ/λ² on the polytope (bounded).
+    for j, f in enumerate(fits):
+        if sum(a * b for a, b in zip(r, f, strict=True)) != lam2:
+            raise CheckFailure(f"neuron {j} has rᵀf != λ²")
+    rows = _independent_rows(F) if p else []
+    m = len(rows)
+    if section.get("rank") != m or type(section.get("rank")) is not int:
+        raise CheckFailure(f"rank must be {m}, the rank of the (centred) fit matrix")
+    A = _matrix([F[k] for k in rows]) if m else None
+    b = _matrix([[target[k]] for k in rows]) if m else None
+    listed = section.get("bases")
+    if not isinstance(listed, list) or not listed:
+        raise CheckFailure("the certificate needs a nonempty list of bases")
+    bases = set()
+    for basis in listed:
+        if (
+            not isinstance(basis, list)
+            or len(basis) != m
+            or not all(type(j) is int and 0 <= j < p for j in basis)
+            or basis != sorted(set(basis))
+        ):
+            raise CheckFailure(f"basis {basis!r} is not {m} increasing neuron indices")
+        if tuple(basis) in bases:
+            raise CheckFailure(f"basis {basis} is listed twice")
+        bases.add(tuple(basis))
+    vertices = {}
+    for basis in sorted(bases):
+        beta = _basis_point(A, b, basis, p)  # O7
+        key = tuple(sorted(beta.items()))
+        if key not in vertices:
+            # O7: the point solves the full (centred) system, not only the chosen rows.
+            _in_polytope(F, target, beta, f"the point of basis {list(basis)}")
+            vertices[key] = beta
+        for new in _pivots(A, b, basis, p):  # O8
+            if new not in bases:
+                raise CheckFailure(f"basis {list(basis)} pivots to {list(new)}, not listed")
+    return list(vertices.values()), len(bases)
+
+
+def _independent_rows(F) -> list[int]:
+    """Indices of a maximal independent set of rows of F (the pivots of rref(Fᵀ))."""
+    reduced, rank = _matrix(F).transpose().rref()
+    pivots, col = [], 0
+    for i in range(rank):
+        while reduced[i, col] == 0:
+            col += 1
+        pivots.append(col)
+        col += 1
+    return pivots
+
+
+def _columns(A: fmpq_mat, cols) -> fmpq_mat:
+    return fmpq_mat([[A[i, j] for j in cols] for i in range(A.nrows())])
+
+
+def _basis_point(A, b, basis, p) -> dict[int, Fraction]:
+    """O7: A_B is nonsingular and β_B = A_B⁻¹ b >= 0; returns β's nonzero entries."""
+    if not basis:
+        return {}
+    AB = _columns(A, basis)
+    if AB.det() == 0:
+        raise CheckFailure(f"basis {list(basis)} is singular")
+    x = AB.solve(b)
+    beta = {j: _fraction(x[t, 0]) for t, j in enumerate(basis)}
+    if any(v < 0 for v in beta.values()):
+        raise CheckFailure(f"basis {list(basis)} is infeasible (a negative β)")
+    return {j: v for j, v in beta.items() if v != 0}
+
+
+def _pivots(A, b, basis, p):
+    """O8: the bases one simplex pivot away, for every entering j, every tied leaving row."""
+    if not basis:
+        if p:  # every entering column is an edge without a leaving row
+            raise CheckFailure("an empty basis with neurons: unbounded edge")
+        return
+    inverse = _columns(A, basis).inv()
+    x, D = inverse * b, inverse * A
+    for j in range(p):
+        if j in basis:
+            continue
+        ratios = {t: x[t, 0] / D[t, j] for t in range(len(basis)) if D[t, j] > 0}
+        if not ratios:
+            raise CheckFailure(f"entering neuron {j} at basis {list(basis)}: unbounded edge")
+        least = min(ratios.values())
+        for t, ratio in ratios.items():
+            if ratio == least:
+                yield tuple(sorted([k for k in basis if k != basis[t]] + [j]))
+
+
+def _in_polytope(F, target, beta: dict[int, Fraction], what: str) -> None:
+    if any(v < 0 for v in beta.values()):
+        raise CheckFailure(f"{what} has a negative weight")
+    for k, row in enumerate(F):
+        if sum((row[j] * v for j, v in beta.items()), Fraction(0)) != target[k]:
+            raise CheckFailure(f"{what} does not have the optimal fit (row {k})")
+
+
+# ---------------------------------------------------------------------------------------------
+# O9-O11: the networks and the counts
+
+
+def _point(obj, what, program: Program, neurons, fits, y_hat, optimum) -> dict[int, Fraction]:
+    """O9: a point {neurons, alpha_form, network, network_objective}: its α-form names the
+    listed neurons with β > 0, its value is the optimum, and its rational network has the
+    optimal fit and the stated exact objective."""
+    if not isinstance(obj, dict):
+        raise CheckFailure(f"{what} must be an object")
+    index = obj.get("neurons")
+    form = obj.get("alpha_form")
+    if (
+        not isinstance(index, list)
+        or not all(type(j) is int and 0 <= j < len(neurons) for j in index)
+        or index != sorted(set(index))
+        or not isinstance(form, list)
+        or len(form) != len(index)
+    ):
+        raise CheckFailure(f"{what}: neurons must be increasing indices, one alpha_form each")
+    lam = program.lam
+    beta = {}
+    for j, item in zip(index, form, strict=True):
+        if not isinstance(item, dict):
+            raise CheckFailure(f"{what}: alpha_form entries must be objects")
+        s, v = neurons[j]
+        size = len(v)
+        if item.get("sign") != s or tuple(rational_vector(item.get("direction"), size, what)) != v:
+            raise CheckFailure(f"{what}: alpha_form entry of neuron {j} is not that neuron")
+        alpha = rational(item.get("alpha"), f"{what} alpha")
+        if alpha <= 0:
+            raise CheckFailure(f"{what}: alpha of neuron {j} is not > 0")
+        _root(item.get("W1_scale"), alpha / lam, f"{what} W1_scale")
+        _root(item.get("w2_abs"), alpha * lam, f"{what} w2_abs")
+        beta[j] = alpha
+    n = len(y_hat)
+    f = [sum((beta[j] * fits[j][k] for j in beta), Fraction(0)) for k in range(n)]
+    b0 = sum((a - c for a, c in zip(y_hat, f, strict=True)), Fraction(0)) / n
+    if not program.output_bias:
+        b0 = Fraction(0)
+    if [c + b0 for c in f] != y_hat:
+        raise CheckFailure(f"{what} does not have the optimal fit")
+    loss = sum(((c + b0 - t) ** 2 for c, t in zip(f, program.y, strict=True)), Fraction(0)) / 2
+    if program.stated(loss + lam**2 * sum(beta.values(), Fraction(0))) != optimum:
+        raise CheckFailure(f"{what}: the α-form's value is not the optimum")
+    net = _network(obj, "network", program, in_program=True)
+    if fit(program.rows, net) != y_hat:
+        raise CheckFailure(f"{what}: the rational network does not have the optimal fit")
+    _equal(
+        obj, "network_objective", program.stated(nc_objective(program.rows, program.y, net, lam))
+    )
+    return beta
+
+
+def _root(text: object, square: Fraction, what: str) -> None:
+    """``"sqrt(q)"`` with q = square, or a rational t >= 0 with t² = square."""
+    if isinstance(text, str) and text.startswith("sqrt(") and text.endswith(")"):
+        ok = Fraction(*parse_rational(text[5:-1], what)) == square
+    else:
+        t = rational(text, what)
+        ok = t >= 0 and t * t == square
+    if not ok:
+        raise CheckFailure(f"{what} is not the square root of {square}")
+
+
+def _minimal_networks(cert, program, neurons, fits, y_hat, optimum, vertices) -> None:
+    """O9: minimal_networks lists each vertex once, and nothing else."""
+    listed = _field(cert, "minimal_networks", list)
+    found = set()
+    for t, obj in enumerate(listed):
+        what = f"minimal network {t}"
+        beta = _point(obj, what, program, neurons, fits, y_hat, optimum)
+        key = tuple(sorted(beta.items()))
+        if key in found or beta not in vertices:
+            raise CheckFailure(f"{what} is repeated or is not a vertex of the polytope")
+        found.add(key)
+    if len(found) != len(vertices):
+        raise CheckFailure(f"{len(found)} minimal networks listed, {len(vertices)} vertices")
+
+
+def _counts(cert, blocks, neurons, vertices) -> None:
+    """O10: counts and flags computed from the vertices and the cells of each neuron."""
+    cells = {key: 0 for key in neurons}
+    for key in blocks.values():
+        cells[key] += 1
+    convex = 0
+    for beta in vertices:
+        product = 1
+        for j in beta:
+            product *= cells[neurons[j]]
+        convex += product
+    widths = [len(beta) for beta in vertices]
+    expected = {
+        "count_minimal_networks": len(vertices),
+        "count_minimal_convex": convex,
+        "min_width": min(widths),
+        "same_size": len(set(widths)) == 1,
+        "unique_network": len(vertices) == 1,
+        "unique_convex": convex == 1,
+        "used_neurons": sorted({j for beta in vertices for j in beta}),
+    }
+    for name, value in expected.items():
+        stated = cert.get(name)
+        if stated != value or type(stated) is not type(value):
+            raise CheckFailure(f"{name} is {stated!r}, the polytope gives {value!r}")
+
+
+def _min_norm(cert, section, program, neurons, fits, y_hat, optimum, F, target) -> None:
+    """O11: min_norm_network is a point of the polytope and w proves it has the least ‖β‖."""
+    beta = _point(
+        cert.get("min_norm_network"), "min_norm_network", program, neurons, fits, y_hat, optimum
+    )
+    _in_polytope(F, target, beta, "min_norm_network")
+    w = rational_vector(section.get("min_norm_w"), len(F), "min_norm_w")
+    for j in range(len(fits)):
+        value = sum((F[k][j] * w[k] for k in range(len(F))), Fraction(0))
+        if (j in beta and value != beta[j]) or (j not in beta and value > 0):
+            raise CheckFailure(f"min_norm_w fails the KKT condition at neuron {j}")

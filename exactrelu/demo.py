@@ -5,7 +5,8 @@
    objective, certified lower bound over networks of any width, verdict, and an improving network
    when it is not optimal.
 3. The global optimum: the optimal network's width and the exact gap.
-4. Write the certificates (JSON) and re-verify them with the independent checker.
+4. The optimal set at a larger λ: its neurons, minimal networks and uniqueness, proved.
+5. Write the certificates (JSON) and re-verify them with the independent checker.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 DEMO_LAM = 1
+OPTIMAL_SET_LAM = 5
 DEMO_WIDTH = 4
 DEMO_SEED = 0
 DEMO_TOL = "1e-9"
@@ -96,15 +98,41 @@ def run_demo() -> int:
     if solution.optimum is not None:
         print(f"  exact optimal value {_exact_text(solution.optimum)} (α-form, THEORY §3)")
 
+    optimal_set_json = _optimal_set(dataset)
     _check(
         path,
         {
             "patterns.json": cells.to_json(dataset),
             "certify.json": result.to_json(),
             "solve.json": solution.to_json(),
+            **({"optimal_set.json": optimal_set_json} if optimal_set_json else {}),
         },
     )
     return 0
+
+
+def _optimal_set(dataset) -> dict | None:
+    """The optimal set at a larger λ (the optimum there is irrational: verified structure)."""
+    from exactrelu.optimal_set import optimal_set
+    from exactrelu.problem import Problem
+
+    start = time.perf_counter()
+    problem = Problem(dataset, lam=OPTIMAL_SET_LAM, bias=True)
+    result = optimal_set(problem)
+    print(
+        f"\nthe optimal set at λ = {OPTIMAL_SET_LAM} (hidden bias): status {result.status}, "
+        f"{len(result.neurons)} neurons, {len(result.vertices)} minimal network(s), unique "
+        f"network: {result.unique_network}, fewest neurons m* = {result.min_width}, "
+        f"{result.count_minimal_convex} minimal convex solutions (ways to assign each neuron to "
+        f"one of the cells it touches); {time.perf_counter() - start:.2f} s"
+    )
+    if result.status == "verified":
+        for i, nu in enumerate(result.neurons):
+            print(
+                f"  neuron {i}: sign {nu.sign:+d}, α ∈ {float(nu.alpha.mid):.9g} ± "
+                f"{float(nu.alpha.rad):.1e}, cells {list(nu.cells)}, face rows {list(nu.face)}"
+            )
+    return result.to_json() if result.status == "exact" else None
 
 
 def _exact_text(value) -> str:

@@ -132,7 +132,7 @@ def _optimal_set(dataset) -> dict | None:
                 f"  neuron {i}: sign {nu.sign:+d}, α ∈ {float(nu.alpha.mid):.9g} ± "
                 f"{float(nu.alpha.rad):.1e}, cells {list(nu.cells)}, face rows {list(nu.face)}"
             )
-    return result.to_json() if result.status == "exact" else None
+    return result.to_json() if result.status in ("exact", "verified") else None
 
 
 def _exact_text(value) -> str:

@@ -266,6 +266,14 @@ class VerifiedOptimalSet:
             )
             return out
         out.update(self.structure.to_json())
+        # The program's pattern list with its completeness certificate (as in every exact file):
+        # the checker needs it to know that the blocks bounded below λ are all the blocks.
+        core = self.problem.certificate_core(self.solution.dual)
+        out["certificate"] = {
+            **out["certificate"],
+            "cells": core["cells"],
+            "patterns": core["patterns"],
+        }
         out.update(
             {
                 "count_minimal_networks": 1,

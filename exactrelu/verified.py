@@ -228,7 +228,7 @@ class VerifiedStructure:
             "claims": self.claims,
             "optimum": self.optimum.to_json(),
             "residual": [b.to_json() for b in self.residual],
-            "output_bias": None if self.output_bias is None else self.output_bias.to_json(),
+            "output_bias_value": None if self.output_bias is None else self.output_bias.to_json(),
             "neurons": [nu.to_json() for nu in self.neurons],
             "network": {
                 "W1": [[b.to_json() for b in nu.W1] for nu in self.neurons],

@@ -4,9 +4,10 @@ It imports nothing else of ``exactrelu`` (DESIGN.md, "The exactness contract"): 
 parser and hash (``data.py``, proofs/data.md), its own arrangement combinatorics
 (``arrangement.py``), and one module per certificate kind (``patterns.py``, proofs/patterns.md;
 ``duality.py`` with ``network.py`` for solve and certify, proofs/duality.md; ``optimal_set.py``
-for optimal sets, proofs/optimal_set.md and proofs/minimality.md).
-Only Python ints, Fractions, numpy integer arrays with proven bounds and (optimal sets)
-python-flint ``fmpq_mat`` exact rational matrices are used.
+for optimal sets, proofs/optimal_set.md and proofs/minimality.md; ``verified.py`` for optimal
+sets with an irrational optimum, proofs/verified.md).  Only Python ints, Fractions, numpy integer
+arrays with proven bounds, python-flint ``fmpq_mat`` exact rational matrices and, for
+``verified`` claims only, python-flint ``arb`` ball arithmetic (rigorous enclosures) are used.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from exactrelu.checker.duality import (
 )
 from exactrelu.checker.failure import CheckFailure
 from exactrelu.checker.network import fit, nc_objective, rational, rational_vector
+from exactrelu.checker.verified import check_verified_optimal_set
 
 # Claims verified whatever E is (O1-O3), and those that need E decided (O4-O12).
 _BASE_CLAIMS = {"optimum", "residual", "fit", "dual", "complete"}
@@ -48,6 +49,8 @@ def check_optimal_set(
     cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fraction] | None
 ) -> str:
     """Verify an ``optimal_set`` certificate; return a one-line summary or raise CheckFailure."""
+    if cert.get("status") == "verified":  # an irrational optimum: proofs/verified.md
+        return check_verified_optimal_set(cert, X, y)
     # O1: the program, its complete cell list and the dual certificate (D1-D6); model relu.
     program = _program(cert, X, y, "optimal_set")
     if program.model != "relu":

@@ -298,8 +298,9 @@ class ColumnGeneration:
             return unpolished
         ZP, M = neuron_matrices(self.rows, neuron_list)
         fits = np.stack([M[i] @ residual for i in range(len(keys))], axis=1)
+        alpha = np.where(alpha > 1e-6 * alpha.max(), alpha, 0.0)  # tiny weights: solver noise
         alpha = independent_support(fits, alpha)
-        keep = list(np.nonzero(alpha > 1e-6 * alpha.max())[0])  # tiny weights: solver noise
+        keep = list(np.nonzero(alpha > 0)[0])
         for _ in range(POLISH_ATTEMPTS):
             polished = self.newton(neuron_list, ZP, keep, alpha, residual)
             if polished is not None:

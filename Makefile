@@ -8,6 +8,7 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 demo: $(STAMP)
 	$(PY) -m exactrelu demo
+	$(PY) examples/certify_trained_network.py --quick
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 tests

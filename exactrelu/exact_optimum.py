@@ -7,18 +7,24 @@ denominator bounds); it is accepted only if, exactly: ``‖v_ν‖ = λ``, v_ν 
 side of every other hyperplane, α >= 0 with the fit equation exact, and r is dual feasible with
 θ = 1.  Then the α-form solution has convex objective ``P = ½‖r‖² + λ²Σα`` equal to ``D(r)``: a
 zero gap, which proves that P is the optimum exactly.
+
+Gated ReLU (one sign, unconstrained blocks): a neuron is its gate's pattern D_b plus a weight; its
+direction is ``v = X̃ᵀ D_b r`` (no projection), its fit ``D_b X̃ v``, and the α-form carries the
+gate (the exact witness of the cell, or the sampled gate) with ``W1 = √(α/λ) v``, ``w2 = √(αλ)``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from flint import fmpq_mat
 
+from exactrelu import networks
 from exactrelu.duality import DualBound, dual_bound
 from exactrelu.networks import AlphaNeuron
-from exactrelu.rationals import fmpq_matrix, fraction_of
+from exactrelu.rationals import fmpq_matrix, fraction_of, rational_str
 from exactrelu.reduced_kkt import Neuron
 
 DENOMINATOR_BOUNDS = (10**2, 10**4, 10**6, 10**9, 10**12)
@@ -33,21 +39,65 @@ class ExactOptimum:
     output_bias: Fraction | None
     value: Fraction
     dual: DualBound
+    gates: tuple[tuple[Fraction, ...], ...] | None = None  # gated: one exact gate per neuron
+
+    def network(self, lam: Fraction, bias: bool) -> networks.Network:
+        """The rational network of the α-form (gated: with the neurons' gates)."""
+        if self.gates is None:
+            return networks.alpha_form_network(
+                self.neurons, lam, bias=bias, output_bias=self.output_bias
+            )
+        return gated_alpha_network(self.neurons, self.gates, lam, bias, self.output_bias)
+
+    def alpha_form_json(self, lam: Fraction) -> list[dict]:
+        if self.gates is None:
+            return networks.alpha_form_to_json(self.neurons, lam)
+        return gated_alpha_form_to_json(self.neurons, self.gates, lam)
+
+
+def gated_alpha_network(
+    neurons: Sequence[AlphaNeuron], gates, lam, bias: bool, output_bias: Fraction | None
+) -> networks.Network:
+    """The rational gated network of a gated α-form (``W1 = αv/t``, ``w2 = t ≈ √(αλ)``, the
+    neuron's gate); neurons with α = 0 are dropped."""
+    kept = [(nu, tuple(g)) for nu, g in zip(neurons, gates, strict=True) if nu.alpha != 0]
+    net = networks.alpha_form_network(
+        [nu for nu, _ in kept], lam, bias=bias, output_bias=output_bias
+    )
+    return replace(net, gates=tuple(g for _, g in kept))
+
+
+def gated_alpha_form_to_json(neurons: Sequence[AlphaNeuron], gates, lam) -> list[dict]:
+    """The ``alpha_form`` list of a gated α-form: each entry also has its ``"gate"``."""
+    out = networks.alpha_form_to_json(neurons, lam)
+    for item, gate in zip(out, gates, strict=True):
+        item["gate"] = [rational_str(v) for v in gate]
+    return out
+
+
+def exact_gate(rows, blocks, i: int) -> tuple[Fraction, ...] | None:
+    """An exact gate of pattern i: the cell's integer witness (complete enumeration) or the
+    sampled gate converted exactly; None unless its exact pattern ``1[X̃g >= 0]`` is pattern i."""
+    if blocks.cells is not None:
+        gate = tuple(Fraction(int(v)) for v in blocks.cells.witnesses[i])
+    else:
+        gate = tuple(Fraction(float(v)) for v in blocks.gates[i])
+    pattern = [_dot(row, gate) >= 0 for row in rows]
+    return gate if pattern == [bool(v) for v in blocks.patterns[i]] else None
 
 
 def reconstruct(
     rows, y, lam, blocks, neurons: list[Neuron], residual, output_bias
 ) -> ExactOptimum | None:
     """Try rational reconstructions of the float residual; the first that proves out wins."""
-    if len(blocks.signs) == 1:
-        return None  # gated directions are unconstrained: not an α-form of ReLU neurons
+    prove = _prove_gated if len(blocks.signs) == 1 else _prove
     tried = set()
     for bound in DENOMINATOR_BOUNDS:
         r = tuple(Fraction(float(v)).limit_denominator(bound) for v in residual)
         if r in tried:
             continue
         tried.add(r)
-        found = _prove(rows, list(y), lam, blocks, neurons, list(r), output_bias)
+        found = prove(rows, list(y), lam, blocks, neurons, list(r), output_bias)
         if found is not None:
             return found
     return None
@@ -79,6 +129,42 @@ def _prove(rows, y, lam, blocks, neurons, r, output_bias) -> ExactOptimum | None
     )
     bias = weights[-1] if output_bias else None
     return ExactOptimum(tuple(r), alpha_form, bias, value, dual)
+
+
+def _prove_gated(rows, y, lam, blocks, neurons, r, output_bias) -> ExactOptimum | None:
+    """The gated zero-gap proof: ``v_b = X̃ᵀ D_b r`` with ``‖v_b‖ = λ``, fits ``D_b X̃ v_b``."""
+    index = {tuple(bool(t) for t in p): i for i, p in enumerate(blocks.patterns)}
+    cells, directions, fits, gates = [], [], [], []
+    for nu in neurons:
+        i = index.get(tuple(bool(t) for t in nu.active))
+        gate = None if i is None else exact_gate(rows, blocks, i)
+        if gate is None or i in cells:
+            return None
+        pattern = blocks.patterns[i]
+        v = [
+            sum((r[k] * row[j] for k, row in enumerate(rows) if pattern[k]), Fraction(0))
+            for j in range(len(rows[0]))
+        ]
+        if sum(t * t for t in v) != lam * lam:
+            return None
+        cells.append(i)
+        directions.append(v)
+        fits.append([_dot(row, v) if pattern[k] else Fraction(0) for k, row in enumerate(rows)])
+        gates.append(gate)
+    target = [a - b for a, b in zip(y, r, strict=True)]
+    weights = _solve_exact(fits, target, output_bias)
+    if weights is None or any(a < 0 for a in weights[: len(neurons)]):
+        weights = _nonnegative_solution(fits, target, output_bias)
+    if weights is None:
+        return None
+    dual = dual_bound(rows, y, lam, blocks, r, exact_tight=True)
+    alpha = weights[: len(neurons)]
+    value = sum((t * t for t in r), Fraction(0)) / 2 + lam * lam * sum(alpha, Fraction(0))
+    if dual.theta != 1 or dual.lower != value:
+        return None
+    alpha_form = tuple(AlphaNeuron(tuple(v), 1, a) for v, a in zip(directions, alpha, strict=True))
+    bias = weights[-1] if output_bias else None
+    return ExactOptimum(tuple(r), alpha_form, bias, value, dual, tuple(gates))
 
 
 def _dot(a, b) -> Fraction:

@@ -12,6 +12,11 @@ Blocks of E with the same sign and the same v are one **neuron** (ties on shared
   projected point in the cone: the KKT conditions, checked exactly) has norm exactly λ;
 * vertices are enumerated exactly by ``cdd.gmp``; the min-norm point (the strictly convex QP
   ``min ‖β‖²`` on the polytope) is found by Wolfe's algorithm on the vertices, exactly.
+
+Gated ReLU (``model="gated"``): blocks are patterns b (one sign), unconstrained, so
+``v_b = X̃ᵀ D_b r`` (no projection) and ``E = {b : ‖v_b‖² = λ²}`` is decided exactly; every
+block of E is its own neuron (a gated neuron is its gate pattern plus its weight, so there are no
+face ties) with fit ``D_b X̃ v_b`` and the cell's exact witness as its gate.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import numpy as np
 
 from exactrelu import networks
 from exactrelu.cones import project_many
+from exactrelu.exact_optimum import exact_gate, gated_alpha_form_to_json, gated_alpha_network
 from exactrelu.networks import AlphaNeuron
 from exactrelu.problem import Problem, Solution
 from exactrelu.rationals import fmpq_matrix, fraction_of, rational_str
@@ -40,6 +46,7 @@ class OptimalNeuron:
     face: tuple[int, ...]
     cells: tuple[int, ...]
     fit: tuple[Fraction, ...]
+    gate: tuple[Fraction, ...] | None = None  # gated: an exact gate of the neuron's pattern
 
 
 @dataclass(frozen=True)
@@ -100,8 +107,29 @@ class OptimalSet:
             for i, beta in sorted(weights.items())
         ]
 
+    @property
+    def gated(self) -> bool:
+        return self.problem.model == "gated"
+
+    def _gates(self, weights: dict[int, Fraction]) -> list[tuple[Fraction, ...]]:
+        return [self.neurons[i].gate for i in sorted(weights)]
+
+    def alpha_form_json(self, weights: dict[int, Fraction]) -> list[dict]:
+        lam = self.problem.lam_sum
+        if self.gated:
+            return gated_alpha_form_to_json(self.alpha_form(weights), self._gates(weights), lam)
+        return networks.alpha_form_to_json(self.alpha_form(weights), lam)
+
     def network(self, weights: dict[int, Fraction]) -> networks.Network:
         """The rational network of a point of the polytope (rational scales, exact excess)."""
+        if self.gated:
+            return gated_alpha_network(
+                self.alpha_form(weights),
+                self._gates(weights),
+                self.problem.lam_sum,
+                self.problem.bias,
+                self._output_bias(weights),
+            )
         return networks.alpha_form_network(
             self.alpha_form(weights),
             self.problem.lam_sum,
@@ -121,14 +149,11 @@ class OptimalSet:
     def to_json(self) -> dict[str, object]:
         from exactrelu.optimal_set_certificate import optimal_set_certificate
 
-        lam = self.problem.lam_sum
-
         def point(weights):
-            neurons = self.alpha_form(weights)
             net = self.network(weights)
             return {
                 "neurons": sorted(weights),
-                "alpha_form": networks.alpha_form_to_json(neurons, lam),
+                "alpha_form": self.alpha_form_json(weights),
                 "network": networks.network_to_json(net),
                 "network_objective": rational_str(self.problem.objective(net)),
             }
@@ -162,6 +187,7 @@ class OptimalSet:
                     "sign": nu.sign,
                     "face": list(nu.face),
                     "cells": list(nu.cells),
+                    **({} if nu.gate is None else {"gate": [rational_str(v) for v in nu.gate]}),
                 }
                 for nu in self.neurons
             ],
@@ -194,7 +220,10 @@ def optimal_set(problem: Problem, solution: Solution | None = None) -> OptimalSe
         return VerifiedOptimalSet(problem, solution, verify(problem, solution))
     r = list(exact.residual)
     y = list(problem.dataset.y)
-    neurons, undecided = _equicorrelation_neurons(problem, solution, r)
+    if problem.model == "gated":
+        neurons, undecided = _gated_neurons(problem, r)
+    else:
+        neurons, undecided = _equicorrelation_neurons(problem, solution, r)
     fit = tuple(a - b for a, b in zip(y, r, strict=True))
     vertices = _vertices(neurons, fit, problem.output_bias)
     min_norm = _min_norm(vertices, len(neurons))
@@ -316,6 +345,34 @@ def _equicorrelation_neurons(problem: Problem, solution: Solution, r):
         face = tuple(k for k, t in enumerate(values) if t == 0 and any(rows[k]))
         fit = tuple(sign * max(t, Fraction(0)) for t in values)
         neurons.append(OptimalNeuron(v, sign, face, tuple(cells), fit))
+    return neurons, undecided
+
+
+def _gated_neurons(problem: Problem, r):
+    """Gated E: ``v_b = X̃ᵀ D_b r`` unprojected, in E iff ``‖v_b‖² = λ²`` exactly; one neuron
+    per block (its pattern and gate).  A block of E without an exact gate of its pattern (a
+    sampled float gate whose exact pattern differs) is undecided."""
+    lam2 = problem.lam_sum**2
+    rows, blocks = problem.rows, problem.blocks
+    neurons, undecided = [], []
+    for i, pattern in enumerate(blocks.patterns):
+        v = tuple(
+            sum((r[k] * rows[k][j] for k in range(len(rows)) if pattern[k]), Fraction(0))
+            for j in range(len(rows[0]))
+        )
+        if sum((t * t for t in v), Fraction(0)) != lam2:
+            continue
+        gate = exact_gate(rows, blocks, i)
+        if gate is None:
+            undecided.append((i, 1))
+            continue
+        fit = tuple(
+            sum((a * b for a, b in zip(row, v, strict=True)), Fraction(0))
+            if pattern[k]
+            else Fraction(0)
+            for k, row in enumerate(rows)
+        )
+        neurons.append(OptimalNeuron(v, 1, (), (i,), fit, gate))
     return neurons, undecided
 
 

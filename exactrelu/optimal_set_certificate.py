@@ -4,7 +4,8 @@
 It holds, beside the fields of a solve certificate's core (the nested cells certificate and the
 dual point ``z = r`` with ``θ = 1``):
 
-* ``dual.mu``: for every block at the dual bound λ, the *exact* multipliers of the projection of
+* ``dual.mu`` (empty for gated ReLU, whose blocks are unconstrained): for every block at the
+  dual bound λ, the *exact* multipliers of the projection of
   ``c = Z_bᵀ r`` onto the block's cone (KKT: ``v = c + A_bᵀμ``, ``A_b v >= 0``,
   ``μ_k (A_b v)_k = 0``), so that the checker decides E from them alone: blocks with
   ``‖v‖ < λ`` are outside E, blocks at λ with exact KKT are in E with direction v;
@@ -42,7 +43,10 @@ def optimal_set_certificate(optimal: OptimalSet, max_bases: int = MAX_BASES) -> 
     """The ``certificate`` section of an optimal-set file (format: proofs/optimal_set.md)."""
     problem, solution = optimal.problem, optimal.solution
     exact = solution.exact_optimum
-    dual = _equicorrelation_dual(problem, exact.dual, list(optimal.residual), optimal)
+    if problem.model == "gated":  # unconstrained blocks: no multipliers, E is ‖c‖² = λ²
+        dual = exact.dual
+    else:
+        dual = _equicorrelation_dual(problem, exact.dual, list(optimal.residual), optimal)
     alpha_form = dict(solution.alpha_form_json())
     if problem.output_bias:
         alpha_form["output_bias"] = rational_str(exact.output_bias or 0)

@@ -160,9 +160,7 @@ class Problem:
                 self.output_bias,
             )
         if exact is not None:
-            network = networks.alpha_form_network(
-                exact.neurons, self.lam_sum, bias=self.bias, output_bias=exact.output_bias
-            )
+            network = exact.network(self.lam_sum, self.bias)
             dual = exact.dual
         else:
             network = self.network_of(found)
@@ -259,9 +257,7 @@ class Solution:
         if self.exact_optimum is None:
             return None
         out = {
-            "neurons": networks.alpha_form_to_json(
-                self.exact_optimum.neurons, self.problem.lam_sum
-            ),
+            "neurons": self.exact_optimum.alpha_form_json(self.problem.lam_sum),
             "objective": rational_str(self.optimum),
         }
         if self.exact_optimum.output_bias is not None:

@@ -388,9 +388,9 @@ def _alpha_form(cert: dict, program: Program, net: Network, lower: Fraction) -> 
 
 
 def check_alpha_form(form: object, program: Program, b0: Fraction, lower: Fraction) -> Fraction:
-    """D10 for one α-form object (``b0``: the output bias when the form states none)."""
-    if program.model != "relu":
-        raise CheckFailure("alpha_form is defined for model relu only")
+    """D10 for one α-form object (``b0``: the output bias when the form states none).  Gated:
+    each neuron also has a ``gate`` whose pattern is listed, sign 1, and fit ``α D_g X̃ v``."""
+    gated = program.model == "gated"
     neurons = form.get("neurons") if isinstance(form, dict) else None
     if not isinstance(neurons, list) or not all(isinstance(v, dict) for v in neurons):
         raise CheckFailure("alpha_form must be an object with a list of neurons")
@@ -409,10 +409,18 @@ def check_alpha_form(form: object, program: Program, b0: Fraction, lower: Fracti
     for j, v in enumerate(directions):
         if sum(c * c for c in v) != program.lam**2:
             raise CheckFailure(f"alpha_form direction {j} does not have norm λ exactly")
-    live = [v for v, a in zip(directions, alphas, strict=True) if a != 0]
-    _require_in_program(program, live, "alpha_form neuron", exact=False)
-    # As a network: (X̃v)_+ times s·α is the neuron's fit; λ‖α v‖ = λ²α is its penalty.
-    as_network = Network(directions, [s * a for s, a in zip(signs, alphas, strict=True)], b0, None)
+    gates = None
+    if gated:
+        if any(s != 1 for s in signs):
+            raise CheckFailure("a gated alpha_form has sign 1 only")
+        gates = [rational_vector(v.get("gate"), size, "alpha_form gate") for v in neurons]
+        _require_in_program(program, gates, "alpha_form gate", exact=True)
+    else:
+        live = [v for v, a in zip(directions, alphas, strict=True) if a != 0]
+        _require_in_program(program, live, "alpha_form neuron", exact=False)
+    # As a network: (X̃v)_+ (gated: 1[X̃g >= 0]·X̃v) times s·α is the neuron's fit; λ‖α v‖ = λ²α
+    # is its penalty.
+    as_network = Network(directions, [s * a for s, a in zip(signs, alphas, strict=True)], b0, gates)
     residual = squared_error(fit(program.rows, as_network), program.y) / 2
     value = program.stated(residual + program.lam**2 * sum(alphas, Fraction(0)))
     if rational(form.get("objective"), "alpha_form objective") != value:

@@ -42,7 +42,9 @@ _SET_CLAIMS = {
     "min_norm_network",
 }
 
-Neuron = tuple[int, tuple[Fraction, ...]]  # (sign, direction)
+# (sign, direction), and for the gated model (sign, direction, pattern index): a gated neuron is
+# its gate pattern plus its weight, so each block of E is its own neuron.
+Neuron = tuple
 
 
 def check_optimal_set(
@@ -51,10 +53,8 @@ def check_optimal_set(
     """Verify an ``optimal_set`` certificate; return a one-line summary or raise CheckFailure."""
     if cert.get("status") == "verified":  # an irrational optimum: proofs/verified.md
         return check_verified_optimal_set(cert, X, y)
-    # O1: the program, its complete cell list and the dual certificate (D1-D6); model relu.
+    # O1: the program, its complete cell list and the dual certificate (D1-D6); relu or gated.
     program = _program(cert, X, y, "optimal_set")
-    if program.model != "relu":
-        raise CheckFailure("optimal_set certificates are defined for model relu only")
     section = cert["certificate"]
     r, y_hat, optimum = _optimality(cert, section, program)
     undecided = _undecided(cert, program)
@@ -64,7 +64,7 @@ def check_optimal_set(
     head = f"valid: optimal set, optimum {_short(optimum)}, {len(neurons)} neurons"
     if undecided:
         return f"{head}; {len(undecided)} undecided blocks: the polytope is not certified"
-    fits = [_neuron_fit(program.rows, s, v) for s, v in neurons]
+    fits = [_neuron_fit(program, nu) for nu in neurons]
     F, target = _centred(program, fits, y_hat)
     vertices, bases = _vertices(section, F, target, r, fits, program)
     _minimal_networks(cert, program, neurons, fits, y_hat, optimum, vertices)
@@ -124,12 +124,21 @@ def _undecided(cert: dict, program: Program) -> set[tuple[int, int]]:
 
 def _equicorrelation(program: Program, r, undecided) -> dict[tuple[int, int], Neuron]:
     """O4: every block at λ (all others are outside E by the Moreau bound) is in E with the
-    direction v = c + Aᵀμ if the KKT conditions hold exactly, else it is listed undecided."""
+    direction v = c + Aᵀμ if the KKT conditions hold exactly, else it is listed undecided.
+    Gated (no μ, unconstrained blocks): every block at λ is in E with v = Σ_{p_ik = 1} r_k x̃_k,
+    its own neuron (O4g)."""
     blocks = {}
     for i, s in program.dual.tight:
         if (i, s) in undecided:
             continue
         pattern = program.patterns[i]
+        if program.model == "gated":
+            v = [Fraction(0)] * len(program.rows[0])
+            for k, row in enumerate(program.rows):
+                if pattern[k] == "1":
+                    v = [a + r[k] * b for a, b in zip(v, row, strict=True)]
+            blocks[i, s] = (s, tuple(v), i)
+            continue
         mu = {k: Fraction(p, q) for k, (p, q) in program.dual.mu.get((i, s), [])}
         size = len(program.rows[0])
         v = [Fraction(0)] * size
@@ -159,32 +168,58 @@ def _neurons(cert: dict, program: Program, blocks) -> list[Neuron]:
     listed = _field(cert, "neurons", list)
     size = len(program.rows[0])
     neurons = []
+    gated = program.model == "gated"
     for j, item in enumerate(listed):
         if not isinstance(item, dict):
             raise CheckFailure(f"neuron {j} must be an object")
         s = item.get("sign")
         v = tuple(rational_vector(item.get("direction"), size, f"neuron {j} direction"))
-        if type(s) is not int or (s, v) not in groups or (s, v) in neurons:
+        key: Neuron = (s, v)
+        if gated:  # O5g: the neuron names its block, and its gate has the block's pattern
+            cells = item.get("cells")
+            if not (isinstance(cells, list) and len(cells) == 1 and type(cells[0]) is int):
+                raise CheckFailure(f"gated neuron {j} must have exactly one cell")
+            key = (s, v, cells[0])
+            gate = rational_vector(item.get("gate"), size, f"neuron {j} gate")
+            if key in groups and _gate_pattern(program, gate) != program.patterns[cells[0]]:
+                raise CheckFailure(f"neuron {j}: its gate's pattern is not its cell's pattern")
+        if type(s) is not int or key not in groups or key in neurons:
             raise CheckFailure(f"neuron {j} is not a neuron of E (or is listed twice)")
-        if item.get("cells") != groups[s, v]:
-            raise CheckFailure(f"neuron {j} has cells {item.get('cells')}, E gives {groups[s, v]}")
-        face = [
-            k
-            for k, row in enumerate(program.rows)
-            if any(row) and sum(a * b for a, b in zip(row, v, strict=True)) == 0
-        ]
+        if item.get("cells") != groups[key]:
+            raise CheckFailure(f"neuron {j} has cells {item.get('cells')}, E gives {groups[key]}")
+        face = (
+            []
+            if gated
+            else [
+                k
+                for k, row in enumerate(program.rows)
+                if any(row) and sum(a * b for a, b in zip(row, v, strict=True)) == 0
+            ]
+        )
         if item.get("face") != face:
             raise CheckFailure(f"neuron {j} has face {item.get('face')}, its face is {face}")
-        neurons.append((s, v))
+        neurons.append(key)
     if len(neurons) != len(groups):
         raise CheckFailure(f"the file lists {len(neurons)} neurons, E has {len(groups)}")
     return neurons
 
 
-def _neuron_fit(rows, s: int, v) -> list[Fraction]:
-    """f_ν = s (X̃ v)_+."""
-    values = (sum(a * b for a, b in zip(row, v, strict=True)) for row in rows)
+def _neuron_fit(program: Program, neuron: Neuron) -> list[Fraction]:
+    """f_ν = s (X̃ v)_+; gated: f_b = D_b X̃ v (the block's pattern, no ReLU)."""
+    s, v = neuron[0], neuron[1]
+    values = [sum(a * b for a, b in zip(row, v, strict=True)) for row in program.rows]
+    if program.model == "gated":
+        pattern = program.patterns[neuron[2]]
+        return [t if pattern[k] == "1" else Fraction(0) for k, t in enumerate(values)]
     return [s * max(t, Fraction(0)) for t in values]
+
+
+def _gate_pattern(program: Program, gate) -> str:
+    """The pattern ``1[X̃g >= 0]`` of a gate, as a 0/1 string."""
+    return "".join(
+        "1" if sum(a * b for a, b in zip(row, gate, strict=True)) >= 0 else "0"
+        for row in program.rows
+    )
 
 
 def _check_status(cert: dict, program: Program, undecided: bool) -> None:
@@ -357,10 +392,14 @@ def _point(obj, what, program: Program, neurons, fits, y_hat, optimum) -> dict[i
     for j, item in zip(index, form, strict=True):
         if not isinstance(item, dict):
             raise CheckFailure(f"{what}: alpha_form entries must be objects")
-        s, v = neurons[j]
+        s, v = neurons[j][0], neurons[j][1]
         size = len(v)
         if item.get("sign") != s or tuple(rational_vector(item.get("direction"), size, what)) != v:
             raise CheckFailure(f"{what}: alpha_form entry of neuron {j} is not that neuron")
+        if program.model == "gated":  # O9g: the entry's gate has the neuron's pattern
+            gate = rational_vector(item.get("gate"), size, f"{what} gate")
+            if _gate_pattern(program, gate) != program.patterns[neurons[j][2]]:
+                raise CheckFailure(f"{what}: the gate of neuron {j} is not of its pattern")
         alpha = rational(item.get("alpha"), f"{what} alpha")
         if alpha <= 0:
             raise CheckFailure(f"{what}: alpha of neuron {j} is not > 0")

@@ -12,7 +12,7 @@ here is certified: the exact certificate is built from this float solution by ``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import clarabel
@@ -63,7 +63,10 @@ class ColumnGeneration:
     def __init__(
         self, rows: np.ndarray, y: np.ndarray, lam: float, blocks: BlockSet, output_bias: bool
     ) -> None:
-        self.rows, self.y, self.lam = rows, y, lam
+        # The program is homogeneous: (y, λ) -> (y/c, λ/c) maps r, v, u to r/c, v/c, u/c and
+        # keeps α.  Solving at unit scale keeps the solver's tolerances meaningful.
+        self.unit = float(np.abs(y).max(initial=0.0)) or 1.0
+        self.rows, self.y, self.lam = rows, y / self.unit, lam / self.unit
         self.blocks = blocks
         self.output_bias = output_bias
         self.patterns = blocks.patterns.astype(np.float64)
@@ -243,7 +246,8 @@ class ColumnGeneration:
         ]
 
     def solve(self, tol: float) -> FloatSolution:
-        """Column generation until no block is violated, then the Newton polish (re-priced)."""
+        """Column generation until no block is violated, then the Newton polish (re-priced);
+        the solution is returned at the scale of the data."""
         working = self.initial_working_set()
         rounds = 0
         while rounds < MAX_ROUNDS:
@@ -253,9 +257,14 @@ class ColumnGeneration:
             missed = self.most_violated(values, self.lam * (1 + 1e-12), COLUMNS_PER_ROUND)
             missed = [b for b in missed if b not in set(working)]
             if not solution.polished or not missed:
-                return solution
+                break
             working += missed  # the polished structure missed a block: generate again
-        return solution
+        return replace(
+            solution,
+            directions=solution.directions * self.unit,
+            residual=solution.residual * self.unit,
+            output_bias=None if solution.output_bias is None else solution.output_bias * self.unit,
+        )
 
     def generate(self, working, tol, rounds):
         """Rounds of (restricted solve, pricing, add the most violated blocks)."""
@@ -298,7 +307,10 @@ class ColumnGeneration:
             return unpolished
         ZP, M = neuron_matrices(self.rows, neuron_list)
         fits = np.stack([M[i] @ residual for i in range(len(keys))], axis=1)
-        alpha = np.where(alpha > 1e-6 * alpha.max(), alpha, 0.0)  # tiny weights: solver noise
+        # solver noise: weights tiny against the largest, or fits tiny against y
+        contribution = alpha * np.linalg.norm(fits, axis=0)
+        noise = (alpha <= 1e-6 * alpha.max()) | (contribution <= 1e-9 * np.linalg.norm(self.y))
+        alpha = np.where(noise, 0.0, alpha)
         alpha = independent_support(fits, alpha)
         keep = list(np.nonzero(alpha > 0)[0])
         for _ in range(POLISH_ATTEMPTS):

@@ -10,8 +10,11 @@ from exactrelu.networks import (
     network_from_json,
     network_from_torch_state_dict,
 )
+from exactrelu.optimal_set import OptimalSet, VerifiedOptimalSet, optimal_set
 from exactrelu.patterns import CellEnumeration, enumerate_patterns
+from exactrelu.planted import PlantedInstance, planted
 from exactrelu.problem import Problem, Solution
+from exactrelu.prune import PruneResult, least_squares_prune, prune
 
 __all__ = [
     "AlphaNeuron",
@@ -20,15 +23,23 @@ __all__ = [
     "Dataset",
     "ExactReluInputError",
     "Network",
+    "OptimalSet",
+    "PlantedInstance",
     "Problem",
     "ProblemTooLargeError",
+    "PruneResult",
     "Solution",
+    "VerifiedOptimalSet",
     "as_dataset",
     "certify",
     "enumerate_patterns",
+    "least_squares_prune",
     "network_from_arrays",
     "network_from_json",
     "network_from_torch_state_dict",
+    "optimal_set",
+    "planted",
+    "prune",
     "read_data",
 ]
 __version__ = "0.1.0"

@@ -1,0 +1,664 @@
+#!/usr/bin/env python
+"""Benchmark ``optimal_set``: solve, optimal set, certificate (``to_json``) and the checker.
+
+A script, not a test: it prints timings and ratios to baselines timed in the same run (the
+machines are shared and noisy, so only same-run ratios mean anything).  See
+``benchmarks/README.md`` for the data, the tables and what each column means.
+
+Three tables:
+
+A. random data (n = 100, d = 3, the data of ``benchmarks/solve.py``), several seeds and λ's:
+   how each came out (``exact``, ``verified`` or ``undecided``, counted) and the time of each
+   stage: enumeration, solve, optimal set, ``to_json()`` (the certificate), the checker.
+B. planted "grid" instances (``exactrelu.planted``) with thousands of minimal networks: the
+   counts, checked against an independent brute-force count per independent group, and the
+   time of vertex enumeration (cdd), of the min-norm point, of ``to_json`` and of the checker.
+C. cdd's exact vertex enumeration against a brute-force enumeration over supports on the same
+   polytope (smaller planted instances): the same vertices, and the time ratio.
+
+Usage::
+
+    .venv/bin/python benchmarks/optimal_set.py            # full run (a few minutes)
+    .venv/bin/python benchmarks/optimal_set.py --quick    # small sizes, < 1 minute
+    .venv/bin/python benchmarks/optimal_set.py --json out/optimal_set.json --seeds 0,1
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import importlib.metadata
+import itertools
+import json
+import os
+import platform
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+TEACHER_WIDTH = 5
+NOISE = 0.1
+TOL = 1e-9  # relative to ½‖y‖², the zero network's objective
+FRACTIONS = (Fraction(1, 10), Fraction(5, 100), Fraction(1, 100))
+QUICK_FRACTIONS = (Fraction(1, 10), Fraction(1, 100))
+RANDOM_SIZE = (100, 3)
+QUICK_RANDOM_SIZE = (40, 3)
+SEEDS = (0, 1, 2, 3)
+QUICK_SEEDS = (0, 1)
+Grid = tuple[int, int, int]  # (k_plus, k_minus, seed) of exactrelu.planted.planted(grid=...)
+PLANTED: list[Grid] = [(4, 3, 0), (4, 3, 1)]
+QUICK_PLANTED: list[Grid] = [(4, 1, 0)]
+BRUTE: list[Grid] = [(4, 0, 0), (3, 3, 0), (4, 1, 0), (4, 2, 0)]
+QUICK_BRUTE: list[Grid] = [(3, 2, 0), (4, 0, 0)]
+TARGET_NETWORKS = 1000  # table B is meant to have at least this many minimal networks
+
+
+# ---------------------------------------------------------------------------------------------
+# Random data (the same as benchmarks/solve.py: same seeding, same rounding)
+
+
+class Instance:
+    """Seeded data: X with 2-decimal Gaussian entries, y a noisy teacher ReLU network's output,
+    rounded to 2 decimals; exact values as Fractions (k/100)."""
+
+    def __init__(self, n: int, d: int, seed: int) -> None:
+        rng = np.random.default_rng([seed, n, d])
+        X_cents = np.rint(100 * rng.standard_normal((n, d))).astype(np.int64)
+        W1 = rng.standard_normal((TEACHER_WIDTH, d))
+        w2 = rng.standard_normal(TEACHER_WIDTH)
+        X = X_cents / 100
+        clean = np.maximum(X @ W1.T, 0.0) @ w2
+        y_cents = np.rint(100 * (clean + NOISE * rng.standard_normal(n))).astype(np.int64)
+        self.n, self.d = n, d
+        self.X_exact = [[Fraction(int(v), 100) for v in row] for row in X_cents]
+        self.y_exact = [Fraction(int(v), 100) for v in y_cents]
+        self.y = y_cents / 100
+
+    def lam_max(self) -> float:
+        """λ_max = max_b ‖Π_{K_b}(Z_bᵀ y)‖ (float): the zero network is optimal above it."""
+        from exactrelu.problem import Problem
+        from exactrelu.solver import ColumnGeneration
+
+        problem = Problem(self.X_exact, self.y_exact, 1)
+        engine = ColumnGeneration(problem.rows_float, self.y, 1.0, problem.blocks, False)
+        return float(engine.block_values(self.y).max())
+
+
+def lam_of(fraction: Fraction, lam_max: float) -> Fraction:
+    """λ = fraction · λ_max rounded to 4 decimals, as an exact decimal."""
+    return Fraction(round(float(fraction) * lam_max * 10**4), 10**4)
+
+
+def _timed(func: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
+    """Call ``func`` and return (result, seconds by time.perf_counter)."""
+    start = time.perf_counter()
+    result = func(*args, **kwargs)
+    return result, time.perf_counter() - start
+
+
+def run_checker(problem: Any, cert: dict) -> tuple[str, float]:
+    """The independent checker on a certificate dict: (verdict, seconds)."""
+    from exactrelu.checker import CheckFailure, check_certificate
+
+    start = time.perf_counter()
+    try:
+        verdict = "accepted: " + check_certificate(cert, problem.dataset.X, list(problem.dataset.y))
+    except CheckFailure as exc:
+        verdict = f"REJECTED: {exc}"
+    return verdict, time.perf_counter() - start
+
+
+# ---------------------------------------------------------------------------------------------
+# Table A: random data
+
+
+def bench_random(n: int, d: int, seed: int, fraction: Fraction) -> dict[str, Any]:
+    """One row of table A: every stage of ``optimal_set`` on a fresh Problem, timed."""
+    from exactrelu.optimal_set import optimal_set
+    from exactrelu.problem import Problem
+
+    inst = Instance(n, d, seed)
+    lam = lam_of(fraction, inst.lam_max())
+    row: dict[str, Any] = {"n": n, "d": d, "seed": seed, "fraction": str(fraction), "lam": lam}
+    try:
+        problem = Problem(inst.X_exact, inst.y_exact, lam)
+        blocks, row["enum_s"] = _timed(lambda: problem.blocks)
+        solution, row["solve_s"] = _timed(problem.solve, TOL)
+        result, row["set_s"] = _timed(optimal_set, problem, solution)
+        cert, row["to_json_s"] = _timed(result.to_json)
+        row["check_verdict"], row["check_s"] = run_checker(problem, cert)
+    except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
+        traceback.print_exc()
+        row["error"] = repr(exc)
+        return row
+    row.update(
+        {
+            "cells": len(blocks.patterns),
+            "status": result.status,
+            "rational_optimum": solution.optimum is not None,
+            "neurons": len(result.neurons),
+            "networks": len(result.vertices),
+            "min_width": result.min_width,
+            "unique_network": result.unique_network,
+            "accepted": row["check_verdict"].startswith("accepted"),
+        }
+    )
+    failures = getattr(getattr(result, "verification", None), "failures", ())
+    if result.status == "undecided" and failures:
+        row["undecided_reasons"] = "; ".join(failures[:3])
+    solve_total = row["enum_s"] + row["solve_s"]
+    row["total_s"] = solve_total + row["set_s"] + row["to_json_s"] + row["check_s"]
+    # the optimal set's own cost (set + certificate + checker) relative to the solve it needs
+    row["set_over_solve"] = (row["total_s"] - solve_total) / solve_total
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Brute-force vertex enumeration (the baseline of table C, the count oracle of table B)
+
+
+def _independent_rows(F: list[list[Fraction]], target: list[Fraction]) -> list[int]:
+    """Rows of ``[F | target]`` forming a basis of its row space (greedy, exact)."""
+    from exactrelu.rationals import fmpq_matrix
+
+    chosen: list[int] = []
+    for k in range(len(F)):
+        candidate = chosen + [k]
+        if fmpq_matrix([F[i] + [target[i]] for i in candidate]).rref()[1] == len(candidate):
+            chosen = candidate
+    return chosen
+
+
+def brute_force_vertices(
+    F: list[list[Fraction]], target: list[Fraction]
+) -> tuple[list[dict[int, Fraction]], int]:
+    """All vertices of ``{β >= 0 : F β = target}`` by trying every support.
+
+    A point of the polytope is a vertex iff its support S has linearly independent columns
+    (THEORY §6), and then it is the unique solution of ``F_S β_S = target``.  So: every S with
+    ``|S| <= rank F``, exact rref of ``[F_S | target]`` on a row basis; keep S when the columns
+    of F_S are independent, the system is consistent and every β_S is > 0.  Each vertex is found
+    exactly once (at its own support).  Returns (vertices, supports examined).
+    """
+    from flint import fmpq, fmpq_mat
+
+    from exactrelu.rationals import fraction_of
+
+    if all(t == 0 for t in target):
+        return [{}], 0
+    rows = _independent_rows(F, target)
+    rank = len(rows)
+    p = len(F[0]) if F else 0
+    cols = [[fmpq(F[k][j].numerator, F[k][j].denominator) for k in rows] for j in range(p)]
+    rhs = [fmpq(target[k].numerator, target[k].denominator) for k in rows]
+    vertices = []
+    examined = 0
+    for size in range(1, rank + 1):
+        for support in itertools.combinations(range(p), size):
+            examined += 1
+            M = fmpq_mat([[cols[j][i] for j in support] + [rhs[i]] for i in range(rank)])
+            R, r = M.rref()
+            # rank |S| with a pivot in column |S|−1: independent columns and a consistent system
+            if r != size or R[size - 1, size - 1] != 1:
+                continue
+            beta = [fraction_of(R[i, size]) for i in range(size)]
+            if all(b > 0 for b in beta):
+                vertices.append(dict(zip(support, beta, strict=True)))
+    return vertices, examined
+
+
+def polytope_of(result: Any) -> tuple[list[list[Fraction]], list[Fraction]]:
+    """F (neuron fits as columns) and ŷ of the neuron-merged polytope of an OptimalSet."""
+    n = len(result.fit)
+    F = [[nu.fit[k] for nu in result.neurons] for k in range(n)]
+    return F, list(result.fit)
+
+
+def _key(vertex: dict[int, Fraction]) -> tuple:
+    return tuple(sorted(vertex.items()))
+
+
+def planted_oracle(inst: Any) -> tuple[int, int, float]:
+    """Count and fewest neurons of the minimal networks of a planted instance, independently of
+    cdd and of ``optimal_set``: the polytope is the product of its independent groups'
+    polytopes (``inst.groups``), each enumerated by brute force over supports.
+    Returns (count, min width, seconds)."""
+    start = time.perf_counter()
+    fits = inst.fits
+    count, width = 1, 0
+    for group in inst.groups or (tuple(range(len(inst.neurons))),):
+        F = [[fits[j][k] for j in group] for k in range(inst.n)]
+        target = [
+            sum((inst.neurons[j].alpha * fits[j][k] for j in group), Fraction(0))
+            for k in range(inst.n)
+        ]
+        vertices, _ = brute_force_vertices(F, target)
+        count *= len(vertices)
+        width += min(len(v) for v in vertices)
+    return count, width, time.perf_counter() - start
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables B and C: planted instances
+
+
+def _planted(grid: Grid) -> tuple[Any, Any, Any, dict[str, Any]]:
+    """The planted instance, its Problem, and the timed solve."""
+    from exactrelu.planted import planted
+
+    kp, km, seed = grid
+    inst, planted_s = _timed(planted, grid=(kp, km), seed=seed)
+    problem = inst.problem()
+    solution, solve_s = _timed(problem.solve, TOL)
+    row = {
+        "grid": f"({kp},{km})",
+        "seed": seed,
+        "n": inst.n,
+        "d": inst.d,
+        "planted_s": planted_s,
+        "solve_s": solve_s,
+    }
+    return inst, problem, solution, row
+
+
+def bench_planted(grid: Grid) -> dict[str, Any]:
+    """One row of table B."""
+    # by name from the submodule: ``exactrelu.optimal_set`` is also the exported function
+    from exactrelu.optimal_set import _min_norm, _vertices, optimal_set
+
+    row: dict[str, Any] = {"grid": f"({grid[0]},{grid[1]})", "seed": grid[2]}
+    try:
+        inst, problem, solution, row = _planted(grid)
+        result, row["set_s"] = _timed(optimal_set, problem, solution)
+        # the two expensive stages of optimal_set, re-run alone on the same neurons
+        vertices, row["vertices_s"] = _timed(
+            _vertices, result.neurons, result.fit, problem.output_bias
+        )
+        _, row["min_norm_s"] = _timed(_min_norm, vertices, len(result.neurons))
+        cert, row["to_json_s"] = _timed(result.to_json)
+        row["check_verdict"], row["check_s"] = run_checker(problem, cert)
+        row["oracle"], row["oracle_width"], row["oracle_s"] = planted_oracle(inst)
+    except Exception as exc:  # noqa: BLE001
+        traceback.print_exc()
+        row["error"] = repr(exc)
+        return row
+    widths = sorted({len(v) for v in result.vertices})
+    row.update(
+        {
+            "status": result.status,
+            "neurons": len(result.neurons),
+            "blocks_E": sum(len(nu.cells) for nu in result.neurons),
+            "networks": len(result.vertices),
+            "count_convex": result.count_minimal_convex,
+            "min_width": result.min_width,
+            "widths": ",".join(map(str, widths)),
+            "same_vertices": sorted(map(_key, vertices)) == sorted(map(_key, result.vertices)),
+            "accepted": row["check_verdict"].startswith("accepted"),
+            "oracle_ok": row["oracle"] == len(result.vertices)
+            and row["oracle_width"] == result.min_width,
+            "enough": len(result.vertices) >= TARGET_NETWORKS,
+            "check_over_set": row["check_s"] / row["set_s"],
+            "json_over_set": row["to_json_s"] / row["set_s"],
+        }
+    )
+    return row
+
+
+def bench_brute(grid: Grid) -> dict[str, Any]:
+    """One row of table C: cdd (the engine's ``_vertices``) vs brute force, same polytope."""
+    # by name from the submodule: ``exactrelu.optimal_set`` is also the exported function
+    from exactrelu.optimal_set import _vertices, optimal_set
+
+    row: dict[str, Any] = {"grid": f"({grid[0]},{grid[1]})", "seed": grid[2]}
+    try:
+        _, problem, solution, row = _planted(grid)
+        result = optimal_set(problem, solution)
+        cdd_vertices, row["cdd_s"] = _timed(
+            _vertices, result.neurons, result.fit, problem.output_bias
+        )
+        F, target = polytope_of(result)
+        (brute, examined), row["brute_s"] = _timed(brute_force_vertices, F, target)
+    except Exception as exc:  # noqa: BLE001
+        traceback.print_exc()
+        row["error"] = repr(exc)
+        return row
+    row.update(
+        {
+            "neurons": len(result.neurons),
+            "rank": len(_independent_rows(F, target)),
+            "supports": examined,
+            "cdd_vertices": len(cdd_vertices),
+            "brute_vertices": len(brute),
+            "same_set": sorted(map(_key, cdd_vertices)) == sorted(map(_key, brute)),
+            "brute_over_cdd": row["brute_s"] / row["cdd_s"],
+        }
+    )
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+
+Column = tuple[str, str, str]  # (header, key, format spec; "" for str())
+
+RANDOM_COLUMNS: list[Column] = [
+    ("n", "n", ""),
+    ("seed", "seed", ""),
+    ("frac", "fraction", ""),
+    ("lam", "lam", ".4f"),
+    ("cells", "cells", ""),
+    ("status", "status", ""),
+    ("rational", "rational_optimum", ""),
+    ("neurons", "neurons", ""),
+    ("networks", "networks", ""),
+    ("m*", "min_width", ""),
+    ("enum_s", "enum_s", ".2f"),
+    ("solve_s", "solve_s", ".2f"),
+    ("set_s", "set_s", ".2f"),
+    ("json_s", "to_json_s", ".2f"),
+    ("check_s", "check_s", ".3f"),
+    ("total_s", "total_s", ".2f"),
+    ("set/solve", "set_over_solve", ".2f"),
+    ("checked", "accepted", ""),
+]
+PLANTED_COLUMNS: list[Column] = [
+    ("grid", "grid", ""),
+    ("seed", "seed", ""),
+    ("n", "n", ""),
+    ("d", "d", ""),
+    ("status", "status", ""),
+    ("neurons", "neurons", ""),
+    ("blocks_E", "blocks_E", ""),
+    ("networks", "networks", ""),
+    (">=1000", "enough", ""),
+    ("=oracle", "oracle_ok", ""),
+    ("convex", "count_convex", ""),
+    ("m*", "min_width", ""),
+    ("widths", "widths", ""),
+    ("solve_s", "solve_s", ".2f"),
+    ("set_s", "set_s", ".2f"),
+    ("vert_s", "vertices_s", ".2f"),
+    ("minnorm_s", "min_norm_s", ".2f"),
+    ("json_s", "to_json_s", ".2f"),
+    ("check_s", "check_s", ".2f"),
+    ("check/set", "check_over_set", ".2f"),
+    ("oracle_s", "oracle_s", ".2f"),
+    ("checked", "accepted", ""),
+]
+BRUTE_COLUMNS: list[Column] = [
+    ("grid", "grid", ""),
+    ("seed", "seed", ""),
+    ("neurons", "neurons", ""),
+    ("rank", "rank", ""),
+    ("supports", "supports", ""),
+    ("cdd_vert", "cdd_vertices", ""),
+    ("brute_vert", "brute_vertices", ""),
+    ("same_set", "same_set", ""),
+    ("cdd_s", "cdd_s", ".3f"),
+    ("brute_s", "brute_s", ".2f"),
+    ("brute/cdd", "brute_over_cdd", ".0f"),
+]
+
+
+def _cell(row: dict[str, Any], key: str, spec: str) -> str:
+    """Format one table cell; missing values print as '-', Fractions through float."""
+    value = row.get(key)
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "NO"
+    if isinstance(value, Fraction) and spec:
+        value = float(value)
+    return format(value, spec)
+
+
+def print_table(title: str, columns: list[Column], rows: list[dict[str, Any]]) -> None:
+    """Print a right-aligned plain-text table."""
+    cells = [[_cell(row, key, spec) for _, key, spec in columns] for row in rows]
+    headers = [header for header, _, _ in columns]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+    print(f"\n{title}")
+    print("  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True)))
+    print("  ".join("-" * w for w in widths))
+    for c in cells:
+        print("  ".join(v.rjust(w) for v, w in zip(c, widths, strict=True)))
+
+
+def print_notes(rows: list[dict[str, Any]], keys: dict[str, str], ident: Sequence[str]) -> None:
+    """Per-row notes under a table (errors, undecided reasons, rejections), each distinct text
+    once; of the accepted checker verdicts only the first, as an example."""
+    seen: set[tuple[str, str]] = set()
+    shown_accepted = False
+    for row in rows:
+        for key, label in keys.items():
+            text = row.get(key)
+            if text is None or (key, text) in seen:
+                continue
+            if key == "check_verdict" and text.startswith("accepted"):
+                if shown_accepted:
+                    continue
+                shown_accepted = True
+            seen.add((key, text))
+            where = " ".join(f"{name}={row.get(name)}" for name in ident)
+            print(f"  {where}: {label}: {text}")
+
+
+def print_report(results: dict[str, list[dict[str, Any]]]) -> None:
+    """Print tables A, B and C with their summaries."""
+    notes = {"check_verdict": "checker", "undecided_reasons": "undecided", "error": "error"}
+    rows = results["random"]
+    if rows:
+        print_table(
+            "A. optimal_set on random data: enumeration + solve + optimal set + to_json "
+            "(certificate) + checker",
+            RANDOM_COLUMNS,
+            rows,
+        )
+        print_notes(rows, notes, ("n", "seed", "fraction"))
+        counts = {s: sum(r.get("status") == s for r in rows) for s in ("exact", "verified")}
+        undecided = sum(r.get("status") == "undecided" for r in rows)
+        failed = sum("error" in r for r in rows)
+        accepted = sum(bool(r.get("accepted")) for r in rows)
+        print(
+            f"  statuses: exact {counts['exact']}, verified {counts['verified']}, undecided "
+            f"{undecided}, errors {failed} (of {len(rows)}); checker accepted {accepted}"
+        )
+        done = [r for r in rows if "total_s" in r]
+        if done:
+            print(
+                "  median total {:.2f} s, median set/solve {:.2f}".format(
+                    float(np.median([r["total_s"] for r in done])),
+                    float(np.median([r["set_over_solve"] for r in done])),
+                )
+            )
+    rows = results["planted"]
+    if rows:
+        print_table(
+            f"B. planted grid instances (target >= {TARGET_NETWORKS} minimal networks): counts "
+            "and stage timings",
+            PLANTED_COLUMNS,
+            rows,
+        )
+        print_notes(rows, notes, ("grid", "seed"))
+        for row in rows:
+            if "same_vertices" in row and not row["same_vertices"]:
+                print(f"  grid={row['grid']} seed={row['seed']}: the re-run of cdd differs!")
+    rows = results["brute"]
+    if rows:
+        print_table(
+            "C. exact vertex enumeration: cdd (the engine) vs brute force over supports, same "
+            "polytope",
+            BRUTE_COLUMNS,
+            rows,
+        )
+        print_notes(rows, {"error": "error"}, ("grid", "seed"))
+
+
+def _version(package: str) -> str | None:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _meta(args: argparse.Namespace) -> dict[str, Any]:
+    """Run metadata for the JSON output."""
+    return {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "numpy": np.__version__,
+        "pycddlib": _version("pycddlib"),
+        "python-flint": _version("python-flint"),
+        "exactrelu": _version("exactrelu"),
+        "random_size": list(args.random_size),
+        "seeds": list(args.seeds),
+        "fractions": [str(f) for f in args.fractions],
+        "planted": [list(g) for g in args.planted],
+        "brute": [list(g) for g in args.brute],
+        "tol": TOL,
+        "teacher_width": TEACHER_WIDTH,
+        "noise": NOISE,
+        "blas_threads": args.blas_threads,
+        "load_average_before": os.getloadavg(),
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    """Fractions as exact strings ``p/q`` (DESIGN.md), containers recursively."""
+    if isinstance(value, Fraction):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    n, _, d = text.lower().partition("x")
+    return int(n), int(d)
+
+
+def parse_ints(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
+
+
+def parse_fractions(text: str) -> list[Fraction]:
+    return [Fraction(part.strip()) for part in text.split(",") if part.strip()]
+
+
+def parse_grids(text: str) -> list[Grid]:
+    """Parse ``4:3:0,4:1:0`` (k_plus:k_minus:seed) into grids (an empty string gives [])."""
+    grids = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        kp, km, seed = (int(v) for v in item.split(":"))
+        grids.append((kp, km, seed))
+    return grids
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes only (< 1 minute)")
+    parser.add_argument("--random-size", type=parse_size, default=None, help="table A, NxD")
+    parser.add_argument("--seeds", type=parse_ints, default=None, help="table A data seeds")
+    parser.add_argument(
+        "--fractions", type=parse_fractions, default=None, help="table A: λ / λ_max"
+    )
+    parser.add_argument(
+        "--planted", type=parse_grids, default=None, help="table B grids kp:km:seed,..."
+    )
+    parser.add_argument(
+        "--brute", type=parse_grids, default=None, help="table C grids kp:km:seed,..."
+    )
+    parser.add_argument("--skip-random", action="store_true", help="skip table A")
+    parser.add_argument(
+        "--blas-threads", type=int, default=1, help="BLAS threads (default 1; 0 = library default)"
+    )
+    parser.add_argument("--json", metavar="OUT", default=None, help="also write numbers here")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    if args.random_size is None:
+        args.random_size = QUICK_RANDOM_SIZE if quick else RANDOM_SIZE
+    if args.seeds is None:
+        args.seeds = list(QUICK_SEEDS if quick else SEEDS)
+    if args.fractions is None:
+        args.fractions = list(QUICK_FRACTIONS if quick else FRACTIONS)
+    if args.planted is None:
+        args.planted = QUICK_PLANTED if quick else PLANTED
+    if args.brute is None:
+        args.brute = QUICK_BRUTE if quick else BRUTE
+    if args.skip_random:
+        args.seeds = []
+    return args
+
+
+def blas_limit(threads: int) -> contextlib.AbstractContextManager[Any]:
+    """Limit BLAS threads (threadpoolctl) for stable timings on a shared machine; 0 = no limit."""
+    if threads <= 0:
+        return contextlib.nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        print(
+            "threadpoolctl missing: set OPENBLAS_NUM_THREADS=1 for stable timings", file=sys.stderr
+        )
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=threads, user_api="blas")
+
+
+def run_all(args: argparse.Namespace) -> dict[str, list[dict[str, Any]]]:
+    """Run tables A, B, C with progress on stderr."""
+    results: dict[str, list[dict[str, Any]]] = {"random": [], "planted": [], "brute": []}
+    n, d = args.random_size
+    for seed in args.seeds:
+        for fraction in args.fractions:
+            print(f"  A: n={n} d={d} seed={seed} frac={fraction} ...", file=sys.stderr, flush=True)
+            results["random"].append(bench_random(n, d, seed, fraction))
+    for grid in args.planted:
+        print(f"  B: grid={grid[:2]} seed={grid[2]} ...", file=sys.stderr, flush=True)
+        results["planted"].append(bench_planted(grid))
+    for grid in args.brute:
+        print(f"  C: grid={grid[:2]} seed={grid[2]} ...", file=sys.stderr, flush=True)
+        results["brute"].append(bench_brute(grid))
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmarks, print the tables, optionally write JSON."""
+    args = parse_args(argv)
+    meta = _meta(args)
+    n, d = args.random_size
+    print(
+        f"exactrelu optimal-set benchmark: table A n={n} d={d}, seeds {args.seeds}, "
+        f"lam = fraction x lam_max (4 decimals) for fractions "
+        f"{', '.join(map(str, args.fractions))}, X ~ N(0,1) and y = width-{TEACHER_WIDTH} "
+        f"teacher + N(0,{NOISE}^2), both rounded to 2 decimals, no bias, sum scale; "
+        f"{meta['cpus']} CPUs, BLAS threads {args.blas_threads or 'default'}, "
+        f"load average {meta['load_average_before'][0]:.2f}, {meta['platform']}"
+    )
+    with blas_limit(args.blas_threads):
+        results = run_all(args)
+    meta["load_average_after"] = os.getloadavg()
+    print_report(results)
+    print(f"\nload average at the end {meta['load_average_after'][0]:.2f}")
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(_jsonable({"meta": meta, **results}), handle, indent=2)
+        print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

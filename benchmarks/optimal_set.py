@@ -26,13 +26,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import contextlib
-import datetime
-import importlib.metadata
 import itertools
-import json
-import os
-import platform
 import sys
 import time
 import traceback
@@ -41,9 +35,20 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
+from bench_common import (
+    NOISE,
+    TEACHER_WIDTH,
+    Column,
+    Instance,
+    timed,
+    lam_of,
+    machine_summary,
+    parse_fractions,
+    print_table,
+    run_and_report,
+    run_meta,
+)
 
-TEACHER_WIDTH = 5
-NOISE = 0.1
 TOL = 1e-9  # relative to ½‖y‖², the zero network's objective
 FRACTIONS = (Fraction(1, 10), Fraction(5, 100), Fraction(1, 100))
 QUICK_FRACTIONS = (Fraction(1, 10), Fraction(1, 100))
@@ -57,49 +62,6 @@ QUICK_PLANTED: list[Grid] = [(4, 1, 0)]
 BRUTE: list[Grid] = [(4, 0, 0), (3, 3, 0), (4, 1, 0), (4, 2, 0)]
 QUICK_BRUTE: list[Grid] = [(3, 2, 0), (4, 0, 0)]
 TARGET_NETWORKS = 1000  # table B is meant to have at least this many minimal networks
-
-
-# ---------------------------------------------------------------------------------------------
-# Random data (the same as benchmarks/solve.py: same seeding, same rounding)
-
-
-class Instance:
-    """Seeded data: X with 2-decimal Gaussian entries, y a noisy teacher ReLU network's output,
-    rounded to 2 decimals; exact values as Fractions (k/100)."""
-
-    def __init__(self, n: int, d: int, seed: int) -> None:
-        rng = np.random.default_rng([seed, n, d])
-        X_cents = np.rint(100 * rng.standard_normal((n, d))).astype(np.int64)
-        W1 = rng.standard_normal((TEACHER_WIDTH, d))
-        w2 = rng.standard_normal(TEACHER_WIDTH)
-        X = X_cents / 100
-        clean = np.maximum(X @ W1.T, 0.0) @ w2
-        y_cents = np.rint(100 * (clean + NOISE * rng.standard_normal(n))).astype(np.int64)
-        self.n, self.d = n, d
-        self.X_exact = [[Fraction(int(v), 100) for v in row] for row in X_cents]
-        self.y_exact = [Fraction(int(v), 100) for v in y_cents]
-        self.y = y_cents / 100
-
-    def lam_max(self) -> float:
-        """λ_max = max_b ‖Π_{K_b}(Z_bᵀ y)‖ (float): the zero network is optimal above it."""
-        from exactrelu.problem import Problem
-        from exactrelu.solver import ColumnGeneration
-
-        problem = Problem(self.X_exact, self.y_exact, 1)
-        engine = ColumnGeneration(problem.rows_float, self.y, 1.0, problem.blocks, False)
-        return float(engine.block_values(self.y).max())
-
-
-def lam_of(fraction: Fraction, lam_max: float) -> Fraction:
-    """λ = fraction · λ_max rounded to 4 decimals, as an exact decimal."""
-    return Fraction(round(float(fraction) * lam_max * 10**4), 10**4)
-
-
-def _timed(func: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
-    """Call ``func`` and return (result, seconds by time.perf_counter)."""
-    start = time.perf_counter()
-    result = func(*args, **kwargs)
-    return result, time.perf_counter() - start
 
 
 def run_checker(problem: Any, cert: dict) -> tuple[str, float]:
@@ -128,10 +90,10 @@ def bench_random(n: int, d: int, seed: int, fraction: Fraction) -> dict[str, Any
     row: dict[str, Any] = {"n": n, "d": d, "seed": seed, "fraction": str(fraction), "lam": lam}
     try:
         problem = Problem(inst.X_exact, inst.y_exact, lam)
-        blocks, row["enum_s"] = _timed(lambda: problem.blocks)
-        solution, row["solve_s"] = _timed(problem.solve, TOL)
-        result, row["set_s"] = _timed(optimal_set, problem, solution)
-        cert, row["to_json_s"] = _timed(result.to_json)
+        blocks, row["enum_s"] = timed(lambda: problem.blocks)
+        solution, row["solve_s"] = timed(problem.solve, TOL)
+        result, row["set_s"] = timed(optimal_set, problem, solution)
+        cert, row["to_json_s"] = timed(result.to_json)
         row["check_verdict"], row["check_s"] = run_checker(problem, cert)
     except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
         traceback.print_exc()
@@ -253,9 +215,9 @@ def _planted(grid: Grid) -> tuple[Any, Any, Any, dict[str, Any]]:
     from exactrelu.planted import planted
 
     kp, km, seed = grid
-    inst, planted_s = _timed(planted, grid=(kp, km), seed=seed)
+    inst, planted_s = timed(planted, grid=(kp, km), seed=seed)
     problem = inst.problem()
-    solution, solve_s = _timed(problem.solve, TOL)
+    solution, solve_s = timed(problem.solve, TOL)
     row = {
         "grid": f"({kp},{km})",
         "seed": seed,
@@ -275,13 +237,13 @@ def bench_planted(grid: Grid) -> dict[str, Any]:
     row: dict[str, Any] = {"grid": f"({grid[0]},{grid[1]})", "seed": grid[2]}
     try:
         inst, problem, solution, row = _planted(grid)
-        result, row["set_s"] = _timed(optimal_set, problem, solution)
+        result, row["set_s"] = timed(optimal_set, problem, solution)
         # the two expensive stages of optimal_set, re-run alone on the same neurons
-        vertices, row["vertices_s"] = _timed(
+        vertices, row["vertices_s"] = timed(
             _vertices, result.neurons, result.fit, problem.output_bias
         )
-        _, row["min_norm_s"] = _timed(_min_norm, vertices, len(result.neurons))
-        cert, row["to_json_s"] = _timed(result.to_json)
+        _, row["min_norm_s"] = timed(_min_norm, vertices, len(result.neurons))
+        cert, row["to_json_s"] = timed(result.to_json)
         row["check_verdict"], row["check_s"] = run_checker(problem, cert)
         row["oracle"], row["oracle_width"], row["oracle_s"] = planted_oracle(inst)
     except Exception as exc:  # noqa: BLE001
@@ -319,11 +281,11 @@ def bench_brute(grid: Grid) -> dict[str, Any]:
     try:
         _, problem, solution, row = _planted(grid)
         result = optimal_set(problem, solution)
-        cdd_vertices, row["cdd_s"] = _timed(
+        cdd_vertices, row["cdd_s"] = timed(
             _vertices, result.neurons, result.fit, problem.output_bias
         )
         F, target = polytope_of(result)
-        (brute, examined), row["brute_s"] = _timed(brute_force_vertices, F, target)
+        (brute, examined), row["brute_s"] = timed(brute_force_vertices, F, target)
     except Exception as exc:  # noqa: BLE001
         traceback.print_exc()
         row["error"] = repr(exc)
@@ -344,8 +306,6 @@ def bench_brute(grid: Grid) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------------
 # Output
-
-Column = tuple[str, str, str]  # (header, key, format spec; "" for str())
 
 RANDOM_COLUMNS: list[Column] = [
     ("n", "n", ""),
@@ -404,30 +364,6 @@ BRUTE_COLUMNS: list[Column] = [
     ("brute_s", "brute_s", ".2f"),
     ("brute/cdd", "brute_over_cdd", ".0f"),
 ]
-
-
-def _cell(row: dict[str, Any], key: str, spec: str) -> str:
-    """Format one table cell; missing values print as '-', Fractions through float."""
-    value = row.get(key)
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "NO"
-    if isinstance(value, Fraction) and spec:
-        value = float(value)
-    return format(value, spec)
-
-
-def print_table(title: str, columns: list[Column], rows: list[dict[str, Any]]) -> None:
-    """Print a right-aligned plain-text table."""
-    cells = [[_cell(row, key, spec) for _, key, spec in columns] for row in rows]
-    headers = [header for header, _, _ in columns]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
-    print(f"\n{title}")
-    print("  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True)))
-    print("  ".join("-" * w for w in widths))
-    for c in cells:
-        print("  ".join(v.rjust(w) for v, w in zip(c, widths, strict=True)))
 
 
 def print_notes(rows: list[dict[str, Any]], keys: dict[str, str], ident: Sequence[str]) -> None:
@@ -500,24 +436,9 @@ def print_report(results: dict[str, list[dict[str, Any]]]) -> None:
         print_notes(rows, {"error": "error"}, ("grid", "seed"))
 
 
-def _version(package: str) -> str | None:
-    try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
 def _meta(args: argparse.Namespace) -> dict[str, Any]:
     """Run metadata for the JSON output."""
-    return {
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "numpy": np.__version__,
-        "pycddlib": _version("pycddlib"),
-        "python-flint": _version("python-flint"),
-        "exactrelu": _version("exactrelu"),
+    settings = {
         "random_size": list(args.random_size),
         "seeds": list(args.seeds),
         "fractions": [str(f) for f in args.fractions],
@@ -526,20 +447,8 @@ def _meta(args: argparse.Namespace) -> dict[str, Any]:
         "tol": TOL,
         "teacher_width": TEACHER_WIDTH,
         "noise": NOISE,
-        "blas_threads": args.blas_threads,
-        "load_average_before": os.getloadavg(),
     }
-
-
-def _jsonable(value: Any) -> Any:
-    """Fractions as exact strings ``p/q`` (DESIGN.md), containers recursively."""
-    if isinstance(value, Fraction):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    return value
+    return run_meta(("pycddlib", "python-flint", "exactrelu"), settings, args.blas_threads)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -553,10 +462,6 @@ def parse_size(text: str) -> tuple[int, int]:
 
 def parse_ints(text: str) -> list[int]:
     return [int(part) for part in text.split(",") if part.strip()]
-
-
-def parse_fractions(text: str) -> list[Fraction]:
-    return [Fraction(part.strip()) for part in text.split(",") if part.strip()]
 
 
 def parse_grids(text: str) -> list[Grid]:
@@ -604,20 +509,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def blas_limit(threads: int) -> contextlib.AbstractContextManager[Any]:
-    """Limit BLAS threads (threadpoolctl) for stable timings on a shared machine; 0 = no limit."""
-    if threads <= 0:
-        return contextlib.nullcontext()
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        print(
-            "threadpoolctl missing: set OPENBLAS_NUM_THREADS=1 for stable timings", file=sys.stderr
-        )
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=threads, user_api="blas")
-
-
 def run_all(args: argparse.Namespace) -> dict[str, list[dict[str, Any]]]:
     """Run tables A, B, C with progress on stderr."""
     results: dict[str, list[dict[str, Any]]] = {"random": [], "planted": [], "brute": []}
@@ -645,19 +536,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"lam = fraction x lam_max (4 decimals) for fractions "
         f"{', '.join(map(str, args.fractions))}, X ~ N(0,1) and y = width-{TEACHER_WIDTH} "
         f"teacher + N(0,{NOISE}^2), both rounded to 2 decimals, no bias, sum scale; "
-        f"{meta['cpus']} CPUs, BLAS threads {args.blas_threads or 'default'}, "
-        f"load average {meta['load_average_before'][0]:.2f}, {meta['platform']}"
+        f"{machine_summary(meta)}"
     )
-    with blas_limit(args.blas_threads):
-        results = run_all(args)
-    meta["load_average_after"] = os.getloadavg()
-    print_report(results)
-    print(f"\nload average at the end {meta['load_average_after'][0]:.2f}")
-    if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(_jsonable({"meta": meta, **results}), handle, indent=2)
-        print(f"wrote {args.json}")
-    return 0
+    return run_and_report(meta, lambda: run_all(args), print_report, args.json)
 
 
 if __name__ == "__main__":

@@ -21,13 +21,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime
-import importlib.metadata
 import itertools
-import json
 import math
 import os
-import platform
 import sys
 import time
 import traceback
@@ -37,8 +33,16 @@ from typing import Any
 
 import highspy
 import numpy as np
-
-Size = tuple[int, int]
+from bench_common import (
+    Column,
+    Size,
+    timed,
+    machine_summary,
+    parse_sizes,
+    print_table,
+    run_and_report,
+    run_meta,
+)
 
 ENTRY_BOUND = 10**5
 MAX_CELLS = 2_000_000
@@ -139,13 +143,6 @@ def general_position(X: np.ndarray, chunk: int = 8192) -> bool:
 # Engine
 
 
-def _timed(func: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
-    """Call ``func`` and return (result, seconds by time.perf_counter)."""
-    start = time.perf_counter()
-    result = func(*args, **kwargs)
-    return result, time.perf_counter() - start
-
-
 def _cert_general_position(cert: dict[str, Any]) -> bool | None:
     """The certificate's ``general_position`` claim as a bool (None when absent)."""
     value = cert.get("certificate", {}).get("general_position")
@@ -159,12 +156,12 @@ def run_engine(X: np.ndarray, check: bool = True) -> dict[str, Any]:
     import exactrelu
     from exactrelu.io import as_dataset
 
-    cells, t_enum = _timed(exactrelu.enumerate_patterns, X, bias=False, max_cells=MAX_CELLS)
+    cells, t_enum = timed(exactrelu.enumerate_patterns, X, bias=False, max_cells=MAX_CELLS)
     out: dict[str, Any] = {"cells": cells, "count": int(cells.count), "enum_s": t_enum}
     if not check:
         return out
     dataset = as_dataset(X)
-    cert, out["to_json_s"] = _timed(cells.to_json, dataset)
+    cert, out["to_json_s"] = timed(cells.to_json, dataset)
     out["cert_gp"] = _cert_general_position(cert)
     try:
         from exactrelu.checker import check_certificate
@@ -173,7 +170,7 @@ def run_engine(X: np.ndarray, check: bool = True) -> dict[str, Any]:
         print(f"  {out['check_error']}", file=sys.stderr)
         return out
     X_exact = [[Fraction(v) for v in row] for row in dataset.X]
-    verdict, out["check_s"] = _timed(check_certificate, cert, X_exact, y=None)
+    verdict, out["check_s"] = timed(check_certificate, cert, X_exact, y=None)
     out["check_verdict"] = str(verdict)
     return out
 
@@ -260,7 +257,7 @@ def sample_patterns(X: np.ndarray, samples: int, seed: int) -> np.ndarray:
 def sampling_stats(X: np.ndarray, patterns: np.ndarray, factor: int, seed: int) -> dict[str, Any]:
     """Sample ``factor × count`` gates; fraction of the true cells found, and spurious patterns."""
     count = patterns.shape[0]
-    found, seconds = _timed(sample_patterns, X, factor * count, seed)
+    found, seconds = timed(sample_patterns, X, factor * count, seed)
     hit = np.isin(found, _packed(patterns))
     return {
         "samples": factor * count,
@@ -374,7 +371,7 @@ def bench_engine(n: int, d: int, seed: int, factor: int) -> dict[str, Any]:
     """Big-size row: gp, Cover, engine + to_json + checker, floor, Gaussian sampling."""
     X = make_data(n, d, seed)
     row: dict[str, Any] = {"n": n, "d": d, "cover": cover_count(n, d)}
-    row["gp"], row["gp_s"] = _timed(general_position, X)
+    row["gp"], row["gp_s"] = timed(general_position, X)
     try:
         res = run_engine(X)
     except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
@@ -398,7 +395,7 @@ def bench_lp(n: int, d: int, seed: int) -> dict[str, Any]:
     X = make_data(n, d, seed)
     row: dict[str, Any] = {"n": n, "d": d, "cover": cover_count(n, d)}
     row["gp"] = general_position(X)
-    (lp_patterns, row["lp_solves"]), row["lp_s"] = _timed(lp_baseline, X)
+    (lp_patterns, row["lp_solves"]), row["lp_s"] = timed(lp_baseline, X)
     row["lp_count"] = int(lp_patterns.shape[0])
     try:
         res = run_engine(X, check=False)
@@ -416,8 +413,6 @@ def bench_lp(n: int, d: int, seed: int) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------------
 # Output
-
-Column = tuple[str, str, str]  # (header, key path "a" or "a.b", format spec; "" for str())
 
 ENGINE_COLUMNS: list[Column] = [
     ("n", "n", ""),
@@ -459,30 +454,6 @@ LP_COLUMNS: list[Column] = [
 ]
 
 
-def _cell(row: dict[str, Any], path: str, spec: str) -> str:
-    """Format one table cell from a (possibly nested) row; missing values print as '-'."""
-    value: Any = row
-    for key in path.split("."):
-        value = value.get(key) if isinstance(value, dict) else None
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "NO"
-    return format(value, spec)
-
-
-def print_table(title: str, columns: list[Column], rows: list[dict[str, Any]]) -> None:
-    """Print a right-aligned plain-text table, then any per-row errors."""
-    cells = [[_cell(row, path, spec) for _, path, spec in columns] for row in rows]
-    headers = [header for header, _, _ in columns]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
-    print(f"\n{title}")
-    print("  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True)))
-    print("  ".join("-" * w for w in widths))
-    for c in cells:
-        print("  ".join(v.rjust(w) for v, w in zip(c, widths, strict=True)))
-
-
 def print_notes(rows: list[dict[str, Any]]) -> None:
     """Print the checker's verdicts and any errors below table A."""
     labels = {"check_verdict": "checker", "check_error": "checker", "error": "engine error"}
@@ -492,8 +463,9 @@ def print_notes(rows: list[dict[str, Any]]) -> None:
                 print(f"  n={row['n']} d={row['d']}: {label}: {row[key]}")
 
 
-def print_report(engine_rows: list[dict[str, Any]], lp_rows: list[dict[str, Any]]) -> None:
+def print_report(results: dict[str, list[dict[str, Any]]]) -> None:
     """Print tables A (exact enumeration), B (Gaussian sampling), C (LP baseline)."""
+    engine_rows, lp_rows = results["engine"], results["lp_baseline"]
     if engine_rows:
         print_table(
             "A. Exact enumeration (certificate included), checker, float floor",
@@ -512,43 +484,14 @@ def print_report(engine_rows: list[dict[str, Any]], lp_rows: list[dict[str, Any]
         )
 
 
-def _version(package: str) -> str | None:
-    """Installed version of a distribution, or None."""
-    try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
 def _meta(args: argparse.Namespace) -> dict[str, Any]:
     """Run metadata for the JSON output."""
-    return {
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "numpy": np.__version__,
-        "highspy": _version("highspy"),
-        "exactrelu": _version("exactrelu"),
-        "seed": args.seed,
-        "sample_factor": args.sample_factor,
-        "entry_bound": ENTRY_BOUND,
-        "blas_threads": args.blas_threads,
-        "load_average_before": os.getloadavg(),
-    }
+    settings = {"seed": args.seed, "sample_factor": args.sample_factor, "entry_bound": ENTRY_BOUND}
+    return run_meta(("highspy", "exactrelu"), settings, args.blas_threads)
 
 
 # ---------------------------------------------------------------------------------------------
 # Command line
-
-
-def parse_sizes(text: str) -> list[Size]:
-    """Parse ``500x3,100x4`` into [(500, 3), (100, 4)] (an empty string gives [])."""
-    sizes = []
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        n, _, d = item.lower().partition("x")
-        sizes.append((int(n), int(d)))
-    return sizes
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -583,26 +526,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def blas_limit(threads: int) -> contextlib.AbstractContextManager[Any]:
-    """Limit BLAS threads (threadpoolctl) for stable timings on a shared machine; 0 = no limit.
-
-    With several BLAS threads on a busy 2-core machine a small ``X @ W.T`` intermittently takes
-    hundreds of times longer (a thread is descheduled), which makes the floor meaningless.
-    """
-    if threads <= 0:
-        return contextlib.nullcontext()
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        print(
-            "threadpoolctl missing: set OPENBLAS_NUM_THREADS=1 for stable timings", file=sys.stderr
-        )
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=threads, user_api="blas")
-
-
-def run_all(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Run tables A/B (args.sizes) and C (args.lp_sizes), with progress on stderr."""
+def run_all(args: argparse.Namespace) -> dict[str, list[dict[str, Any]]]:
+    """Run tables A/B (args.sizes, "engine") and C (args.lp_sizes, "lp_baseline"), with progress
+    on stderr."""
     engine_rows = []
     for n, d in args.sizes:
         print(f"  running n={n} d={d} ...", file=sys.stderr, flush=True)
@@ -611,7 +537,7 @@ def run_all(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[dict[s
     for n, d in args.lp_sizes:
         print(f"  running LP baseline n={n} d={d} ...", file=sys.stderr, flush=True)
         lp_rows.append(bench_lp(n, d, args.seed))
-    return engine_rows, lp_rows
+    return {"engine": engine_rows, "lp_baseline": lp_rows}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -620,22 +546,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     meta = _meta(args)
     print(
         f"exactrelu pattern benchmark: seed {args.seed}, entries uniform in "
-        f"[-{ENTRY_BOUND}, {ENTRY_BOUND}], no bias, {meta['cpus']} CPUs, "
-        f"BLAS threads {args.blas_threads or 'default'}, "
-        f"load average {meta['load_average_before'][0]:.2f}, {meta['platform']}"
+        f"[-{ENTRY_BOUND}, {ENTRY_BOUND}], no bias, {machine_summary(meta)}"
     )
-    with blas_limit(args.blas_threads):
-        engine_rows, lp_rows = run_all(args)
-    meta["load_average_after"] = os.getloadavg()
-    print_report(engine_rows, lp_rows)
-    print(f"\nload average at the end {meta['load_average_after'][0]:.2f}")
-    if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(
-                {"meta": meta, "engine": engine_rows, "lp_baseline": lp_rows}, handle, indent=2
-            )
-        print(f"wrote {args.json}")
-    return 0
+    return run_and_report(meta, lambda: run_all(args), print_report, args.json)
 
 
 if __name__ == "__main__":

@@ -23,12 +23,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import contextlib
-import datetime
-import importlib.metadata
-import json
-import os
-import platform
 import sys
 import time
 import traceback
@@ -39,11 +33,22 @@ from typing import Any
 import clarabel
 import numpy as np
 import scipy.sparse as sp
+from bench_common import (
+    NOISE,
+    TEACHER_WIDTH,
+    Column,
+    Instance,
+    Size,
+    timed,
+    lam_of,
+    machine_summary,
+    parse_fractions,
+    parse_sizes,
+    print_table,
+    run_and_report,
+    run_meta,
+)
 
-Size = tuple[int, int]
-
-TEACHER_WIDTH = 5
-NOISE = 0.1
 TOL = 1e-9  # relative to ½‖y‖², the zero network's objective
 CLARABEL_TOL = 1e-10
 CLARABEL_MAX_ITER = 500
@@ -61,53 +66,6 @@ TARGETS = {"speedup": 5.0, "solve_s": 60.0, "certify_s": 60.0}
 
 
 # ---------------------------------------------------------------------------------------------
-# Data and λ
-
-
-class Instance:
-    """Seeded data: X with 2-decimal Gaussian entries, y a noisy teacher ReLU network's output.
-
-    ``X_exact``/``y_exact`` hold the exact decimals as Fractions (k/100), ``X``/``y`` their float
-    values (the nearest doubles; used only by the baseline, the trainer and λ_max).
-    """
-
-    def __init__(self, n: int, d: int, seed: int) -> None:
-        rng = np.random.default_rng([seed, n, d])
-        X_cents = np.rint(100 * rng.standard_normal((n, d))).astype(np.int64)
-        W1 = rng.standard_normal((TEACHER_WIDTH, d))
-        w2 = rng.standard_normal(TEACHER_WIDTH)
-        X = X_cents / 100
-        clean = np.maximum(X @ W1.T, 0.0) @ w2
-        y_cents = np.rint(100 * (clean + NOISE * rng.standard_normal(n))).astype(np.int64)
-        self.n, self.d = n, d
-        self.X_exact = [[Fraction(int(v), 100) for v in row] for row in X_cents]
-        self.y_exact = [Fraction(int(v), 100) for v in y_cents]
-        self.X, self.y = X, y_cents / 100
-
-    def lam_max(self) -> float:
-        """λ_max = max over blocks of ‖Π_{K_b}(Z_bᵀ y)‖ (float): the zero network is optimal for
-        λ >= λ_max, and the first neurons enter below it (THEORY §4)."""
-        from exactrelu.problem import Problem
-        from exactrelu.solver import ColumnGeneration
-
-        problem = Problem(self.X_exact, self.y_exact, 1)
-        engine = ColumnGeneration(problem.rows_float, self.y, 1.0, problem.blocks, False)
-        return float(engine.block_values(self.y).max())
-
-
-def lam_of(fraction: Fraction, lam_max: float) -> Fraction:
-    """λ = fraction · λ_max rounded to 4 decimals, as an exact decimal."""
-    return Fraction(round(float(fraction) * lam_max * 10**4), 10**4)
-
-
-def _timed(func: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
-    """Call ``func`` and return (result, seconds by time.perf_counter)."""
-    start = time.perf_counter()
-    result = func(*args, **kwargs)
-    return result, time.perf_counter() - start
-
-
-# ---------------------------------------------------------------------------------------------
 # Ours
 
 
@@ -117,8 +75,8 @@ def run_ours(inst: Instance, lam: Fraction, check: bool = False) -> dict[str, An
 
     problem = Problem(inst.X_exact, inst.y_exact, lam)
     cpu = time.process_time()
-    blocks, enum_s = _timed(lambda: problem.blocks)
-    solution, solve_s = _timed(problem.solve, TOL)
+    blocks, enum_s = timed(lambda: problem.blocks)
+    solution, solve_s = timed(problem.solve, TOL)
     cpu = time.process_time() - cpu
     row: dict[str, Any] = {
         "cells": len(blocks.patterns),
@@ -148,9 +106,9 @@ def check_solution(problem: Any, solution: Any) -> dict[str, Any]:
         from exactrelu.checker import CheckFailure, check_certificate
     except ImportError as exc:
         return {"check_verdict": f"checker unavailable: {exc}"}
-    cert, to_json_s = _timed(solution.to_json)
+    cert, to_json_s = timed(solution.to_json)
     try:
-        verdict, check_s = _timed(
+        verdict, check_s = timed(
             check_certificate, cert, problem.dataset.X, list(problem.dataset.y)
         )
     except CheckFailure as exc:
@@ -223,20 +181,20 @@ def run_clarabel(inst: Instance, lam: Fraction, cone_rows: str) -> dict[str, Any
     import exactrelu
 
     cpu = time.process_time()
-    cells, enum_s = _timed(exactrelu.enumerate_patterns, inst.X_exact)
+    cells, enum_s = timed(exactrelu.enumerate_patterns, inst.X_exact)
     patterns = np.asarray(cells.patterns, dtype=bool)
     if cone_rows == "facets":
         rows = [np.asarray(f, dtype=np.int64) for f in cells.facets]
     else:
         rows = [np.arange(inst.n, dtype=np.int64)] * len(patterns)
     lam_f = float(lam)
-    (P, q, A, b, cones, Z, F), build_s = _timed(full_program, inst.X, inst.y, lam_f, patterns, rows)
+    (P, q, A, b, cones, Z, F), build_s = timed(full_program, inst.X, inst.y, lam_f, patterns, rows)
     settings = clarabel.DefaultSettings()
     settings.verbose = False
     settings.tol_gap_abs = settings.tol_gap_rel = CLARABEL_TOL
     settings.tol_feas = CLARABEL_TOL
     settings.max_iter = CLARABEL_MAX_ITER
-    solution, solve_s = _timed(lambda: clarabel.DefaultSolver(P, q, A, b, cones, settings).solve())
+    solution, solve_s = timed(lambda: clarabel.DefaultSolver(P, q, A, b, cones, settings).solve())
     cpu = time.process_time() - cpu
     x = np.array(solution.x)
     U = x[: Z.shape[1]]
@@ -273,13 +231,13 @@ def run_certify(inst: Instance, lam: Fraction) -> dict[str, Any]:
     from exactrelu.problem import Problem
     from exactrelu.training import train
 
-    network, train_s = _timed(train, inst.X, inst.y, lam, TRAIN_WIDTH, seed=TRAIN_SEED)
+    network, train_s = timed(train, inst.X, inst.y, lam, TRAIN_WIDTH, seed=TRAIN_SEED)
 
     def certified() -> Any:
         return certify(Problem(inst.X_exact, inst.y_exact, lam), network, TOL)
 
     cpu = time.process_time()
-    result, certify_s = _timed(certified)
+    result, certify_s = timed(certified)
     cpu = time.process_time() - cpu
     unit = result.problem.zero_objective
     improving = result.improving_network
@@ -361,8 +319,6 @@ def bench_certify(n: int, d: int, seed: int, fraction: Fraction) -> dict[str, An
 # ---------------------------------------------------------------------------------------------
 # Output
 
-Column = tuple[str, str, str]  # (header, key, format spec; "" for str())
-
 BASELINE_COLUMNS: list[Column] = [
     ("n", "n", ""),
     ("frac", "fraction", ""),
@@ -431,30 +387,6 @@ CERTIFY_COLUMNS: list[Column] = [
 ]
 
 
-def _cell(row: dict[str, Any], key: str, spec: str) -> str:
-    """Format one table cell; missing values print as '-', Fractions through float."""
-    value = row.get(key)
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "NO"
-    if isinstance(value, Fraction) and spec:
-        value = float(value)
-    return format(value, spec)
-
-
-def print_table(title: str, columns: list[Column], rows: list[dict[str, Any]]) -> None:
-    """Print a right-aligned plain-text table."""
-    cells = [[_cell(row, key, spec) for _, key, spec in columns] for row in rows]
-    headers = [header for header, _, _ in columns]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
-    print(f"\n{title}")
-    print("  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True)))
-    print("  ".join("-" * w for w in widths))
-    for c in cells:
-        print("  ".join(v.rjust(w) for v, w in zip(c, widths, strict=True)))
-
-
 def print_notes(rows: list[dict[str, Any]], keys: dict[str, str]) -> None:
     """Print per-row notes (checker verdicts, errors) under a table, once per (n, fraction)."""
     seen = set()
@@ -495,62 +427,21 @@ def print_report(results: dict[str, list[dict[str, Any]]]) -> None:
         print_notes(results["certify"], notes)
 
 
-def _version(package: str) -> str | None:
-    """Installed version of a distribution, or None."""
-    try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
 def _meta(args: argparse.Namespace) -> dict[str, Any]:
     """Run metadata for the JSON output."""
-    return {
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "numpy": np.__version__,
-        "clarabel": _version("clarabel"),
-        "exactrelu": _version("exactrelu"),
+    settings = {
         "seed": args.seed,
         "fractions": [str(f) for f in args.fractions],
         "tol": TOL,
         "clarabel_tol": CLARABEL_TOL,
         "teacher_width": TEACHER_WIDTH,
         "noise": NOISE,
-        "blas_threads": args.blas_threads,
-        "load_average_before": os.getloadavg(),
     }
-
-
-def _jsonable(value: Any) -> Any:
-    """Fractions as exact strings ``p/q`` (DESIGN.md), containers recursively."""
-    if isinstance(value, Fraction):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    return value
+    return run_meta(("clarabel", "exactrelu"), settings, args.blas_threads)
 
 
 # ---------------------------------------------------------------------------------------------
 # Command line
-
-
-def parse_sizes(text: str) -> list[Size]:
-    """Parse ``200x3,40x3`` into [(200, 3), (40, 3)] (an empty string gives [])."""
-    sizes = []
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        n, _, d = item.lower().partition("x")
-        sizes.append((int(n), int(d)))
-    return sizes
-
-
-def parse_fractions(text: str) -> list[Fraction]:
-    """Parse ``0.05,0.01`` into exact fractions of λ_max."""
-    return [Fraction(part.strip()) for part in text.split(",") if part.strip()]
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -589,20 +480,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def blas_limit(threads: int) -> contextlib.AbstractContextManager[Any]:
-    """Limit BLAS threads (threadpoolctl) for stable timings on a shared machine; 0 = no limit."""
-    if threads <= 0:
-        return contextlib.nullcontext()
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        print(
-            "threadpoolctl missing: set OPENBLAS_NUM_THREADS=1 for stable timings", file=sys.stderr
-        )
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=threads, user_api="blas")
-
-
 def run_all(args: argparse.Namespace) -> dict[str, list[dict[str, Any]]]:
     """Run tables A, B, C with progress on stderr."""
     results: dict[str, list[dict[str, Any]]] = {"baseline": [], "solve": [], "certify": []}
@@ -634,20 +511,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"exactrelu solve benchmark: seed {args.seed}, X ~ N(0,1) rounded to 2 decimals, "
         f"y = width-{TEACHER_WIDTH} teacher ReLU + N(0,{NOISE}^2) noise rounded to 2 decimals, "
-        f"no bias, lam = fraction x lam_max (4 decimals), {meta['cpus']} CPUs, "
-        f"BLAS threads {args.blas_threads or 'default'}, "
-        f"load average {meta['load_average_before'][0]:.2f}, {meta['platform']}"
+        f"no bias, lam = fraction x lam_max (4 decimals), {machine_summary(meta)}"
     )
-    with blas_limit(args.blas_threads):
-        results = run_all(args)
-    meta["load_average_after"] = os.getloadavg()
-    print_report(results)
-    print(f"\nload average at the end {meta['load_average_after'][0]:.2f}")
-    if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(_jsonable({"meta": meta, **results}), handle, indent=2)
-        print(f"wrote {args.json}")
-    return 0
+    return run_and_report(meta, lambda: run_all(args), print_report, args.json)
 
 
 if __name__ == "__main__":

@@ -40,13 +40,13 @@ from bench_common import (
     TEACHER_WIDTH,
     Column,
     Instance,
-    timed,
     lam_of,
     machine_summary,
     parse_fractions,
     print_table,
     run_and_report,
     run_meta,
+    timed,
 )
 
 TOL = 1e-9  # relative to ½‖y‖², the zero network's objective

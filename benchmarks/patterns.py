@@ -36,12 +36,12 @@ import numpy as np
 from bench_common import (
     Column,
     Size,
-    timed,
     machine_summary,
     parse_sizes,
     print_table,
     run_and_report,
     run_meta,
+    timed,
 )
 
 ENTRY_BOUND = 10**5

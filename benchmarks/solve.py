@@ -39,7 +39,6 @@ from bench_common import (
     Column,
     Instance,
     Size,
-    timed,
     lam_of,
     machine_summary,
     parse_fractions,
@@ -47,6 +46,7 @@ from bench_common import (
     print_table,
     run_and_report,
     run_meta,
+    timed,
 )
 
 TOL = 1e-9  # relative to ½‖y‖², the zero network's objective

@@ -112,23 +112,33 @@ def _prove(rows, y, lam, blocks, neurons, r, output_bias) -> ExactOptimum | None
         [nu.sign * _dot(row, v) if nu.active[k] else Fraction(0) for k, row in enumerate(rows)]
         for nu, v in zip(neurons, directions, strict=True)
     ]
-    target = [a - b for a, b in zip(y, r, strict=True)]
-    weights = _solve_exact(fits, target, output_bias)
-    if weights is None or any(a < 0 for a in weights[: len(neurons)]):
-        weights = _nonnegative_solution(fits, target, output_bias)
-    if weights is None:
+    proved = _zero_gap(rows, y, lam, blocks, r, fits, output_bias)
+    if proved is None:
         return None
-    dual = dual_bound(rows, y, lam, blocks, r, exact_tight=True)
-    alpha = weights[: len(neurons)]
-    value = sum((t * t for t in r), Fraction(0)) / 2 + lam * lam * sum(alpha, Fraction(0))
-    if dual.theta != 1 or dual.lower != value:
-        return None
+    alpha, bias, value, dual = proved
     alpha_form = tuple(
         AlphaNeuron(tuple(v), nu.sign, a)
         for nu, v, a in zip(neurons, directions, alpha, strict=True)
     )
-    bias = weights[-1] if output_bias else None
     return ExactOptimum(tuple(r), alpha_form, bias, value, dual)
+
+
+def _zero_gap(rows, y, lam, blocks, r, fits, output_bias):
+    """Weights α >= 0 (and the output bias) with ``Σ α_ν f_ν (+ b) = y − r`` exactly, and the
+    proof that r is dual feasible with θ = 1 and ``D(r) = ½‖r‖² + λ²Σα``: a zero gap.
+    Returns (α, b, value, dual) or None."""
+    target = [a - b for a, b in zip(y, r, strict=True)]
+    weights = _solve_exact(fits, target, output_bias)
+    if weights is None or any(a < 0 for a in weights[: len(fits)]):
+        weights = _nonnegative_solution(fits, target, output_bias)
+    if weights is None:
+        return None
+    dual = dual_bound(rows, y, lam, blocks, r, exact_tight=True)
+    alpha = weights[: len(fits)]
+    value = sum((t * t for t in r), Fraction(0)) / 2 + lam * lam * sum(alpha, Fraction(0))
+    if dual.theta != 1 or dual.lower != value:
+        return None
+    return alpha, (weights[-1] if output_bias else None), value, dual
 
 
 def _prove_gated(rows, y, lam, blocks, neurons, r, output_bias) -> ExactOptimum | None:
@@ -151,19 +161,11 @@ def _prove_gated(rows, y, lam, blocks, neurons, r, output_bias) -> ExactOptimum 
         directions.append(v)
         fits.append([_dot(row, v) if pattern[k] else Fraction(0) for k, row in enumerate(rows)])
         gates.append(gate)
-    target = [a - b for a, b in zip(y, r, strict=True)]
-    weights = _solve_exact(fits, target, output_bias)
-    if weights is None or any(a < 0 for a in weights[: len(neurons)]):
-        weights = _nonnegative_solution(fits, target, output_bias)
-    if weights is None:
+    proved = _zero_gap(rows, y, lam, blocks, r, fits, output_bias)
+    if proved is None:
         return None
-    dual = dual_bound(rows, y, lam, blocks, r, exact_tight=True)
-    alpha = weights[: len(neurons)]
-    value = sum((t * t for t in r), Fraction(0)) / 2 + lam * lam * sum(alpha, Fraction(0))
-    if dual.theta != 1 or dual.lower != value:
-        return None
+    alpha, bias, value, dual = proved
     alpha_form = tuple(AlphaNeuron(tuple(v), 1, a) for v, a in zip(directions, alpha, strict=True))
-    bias = weights[-1] if output_bias else None
     return ExactOptimum(tuple(r), alpha_form, bias, value, dual, tuple(gates))
 
 

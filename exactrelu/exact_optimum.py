@@ -19,12 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from flint import fmpq_mat
-
 from exactrelu import networks
 from exactrelu.duality import DualBound, dual_bound
 from exactrelu.networks import AlphaNeuron
-from exactrelu.rationals import fmpq_matrix, fraction_of, rational_str
+from exactrelu.rationals import fmpq_matrix, fraction_of, independent_rows, rational_str
 from exactrelu.reduced_kkt import Neuron
 
 DENOMINATOR_BOUNDS = (10**2, 10**4, 10**6, 10**9, 10**12)
@@ -186,23 +184,13 @@ def _direction(rows, nu: Neuron, r) -> list[Fraction]:
 
 def face_projection(rows, face, vector: list[Fraction]) -> list[Fraction]:
     """The exact orthogonal projection of ``vector`` onto ``{u : x̃_k·u = 0, k in face}``."""
-    independent = _independent_rows(fmpq_matrix([list(rows[k]) for k in face])) if len(face) else []
+    independent = independent_rows([list(rows[k]) for k in face]) if len(face) else []
     if not independent:
         return list(vector)
     B = fmpq_matrix([list(rows[face[i]]) for i in independent])
     coef = (B * B.transpose()).solve(B * fmpq_matrix([[v] for v in vector]))
     correction = B.transpose() * coef
     return [v - fraction_of(correction[j, 0]) for j, v in enumerate(vector)]
-
-
-def _independent_rows(B: fmpq_mat) -> list[int]:
-    """Indices of a maximal independent set of rows of B (greedy, never empty for B != 0)."""
-    chosen: list[int] = []
-    for i in range(B.nrows()):
-        trial = fmpq_mat([[B[k, j] for j in range(B.ncols())] for k in chosen + [i]])
-        if trial.rank() == len(chosen) + 1:
-            chosen.append(i)
-    return chosen
 
 
 def _on_its_side(rows, nu: Neuron, v) -> bool:

@@ -31,7 +31,7 @@ from flint import fmpq_mat
 from scipy.optimize import nnls
 
 from exactrelu.duality import DualBound, MuEntry, common_integer_rows, exact_pattern_products
-from exactrelu.rationals import fmpq_matrix, fraction_of, rational_str
+from exactrelu.rationals import fmpq_matrix, fraction_of, independent_rows, rational_str
 
 if TYPE_CHECKING:
     from exactrelu.optimal_set import OptimalSet
@@ -223,20 +223,6 @@ def polytope_rows(optimal) -> tuple[list[list[Fraction]], list[Fraction]]:
         F = [[F[k][j] - means[j] for j in range(p)] for k in range(n)]
         target = [t - mean_y for t in target]
     return F, target
-
-
-def independent_rows(F: list[list[Fraction]]) -> list[int]:
-    """The pivot rows of F: a maximal linearly independent set of its rows (rref of Fᵀ)."""
-    if not F or not F[0]:
-        return []
-    reduced, rank = fmpq_matrix(F).transpose().rref()
-    pivots, col = [], 0
-    for i in range(rank):
-        while reduced[i, col] == 0:
-            col += 1
-        pivots.append(col)
-        col += 1
-    return pivots
 
 
 def feasible_bases(F, target, vertices, max_bases: int = MAX_BASES):

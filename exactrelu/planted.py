@@ -68,7 +68,7 @@ from exactrelu.cones import project_many
 from exactrelu.duality import common_integer_rows, exact_pattern_products
 from exactrelu.networks import AlphaNeuron
 from exactrelu.patterns import enumerate_patterns
-from exactrelu.rationals import fmpq_matrix, fraction_of
+from exactrelu.rationals import fmpq_matrix, fraction_of, independent_rows
 
 Vector = tuple[Fraction, ...]
 
@@ -584,7 +584,7 @@ def _brute_force_vertices(fits, fit, output_bias, target=None):
             if _rank(cols) < size:
                 continue
             # solve the size×size subsystem on independent equation rows, then check all
-            chosen = _independent_rows(cols, size)
+            chosen = independent_rows(cols)[:size]
             sol = _solve([cols[i] for i in chosen], [[eqs[i][p]] for i in chosen])
             if sol is None:
                 continue
@@ -594,16 +594,6 @@ def _brute_force_vertices(fits, fit, output_bias, target=None):
             if all(_dot(col, beta) == e[p] for col, e in zip(cols, eqs, strict=True)):
                 out.append(dict(zip(S, beta, strict=True)))
     return out
-
-
-def _independent_rows(rows, size) -> list[int]:
-    chosen: list[int] = []
-    for i in range(len(rows)):
-        if _rank([rows[j] for j in [*chosen, i]]) > len(chosen):
-            chosen.append(i)
-            if len(chosen) == size:
-                break
-    return chosen
 
 
 # ---------------------------------------------------------------------------------------------

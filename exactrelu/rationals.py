@@ -75,3 +75,18 @@ def fmpq_matrix(rows) -> object:
 def fraction_of(entry) -> Fraction:
     """A python-flint ``fmpq`` (or ``fmpz``) as a Fraction."""
     return Fraction(int(entry.p), int(entry.q)) if hasattr(entry, "q") else Fraction(int(entry))
+
+
+def independent_rows(rows) -> list[int]:
+    """The lexicographically first maximal linearly independent set of rows, exactly (the
+    pivot columns of the reduced row echelon form of the transpose; the greedy choice)."""
+    if not rows or not len(rows[0]):
+        return []
+    reduced, rank = fmpq_matrix([[row[j] for row in rows] for j in range(len(rows[0]))]).rref()
+    pivots, col = [], 0
+    for i in range(rank):
+        while reduced[i, col] == 0:
+            col += 1
+        pivots.append(col)
+        col += 1
+    return pivots

@@ -33,7 +33,13 @@ from exactrelu import networks
 from exactrelu.errors import ExactReluInputError
 from exactrelu.io import as_dataset
 from exactrelu.optimal_set import OptimalSet, _polytope_rows
-from exactrelu.rationals import fmpq_matrix, fraction_of, rational_str, to_fraction
+from exactrelu.rationals import (
+    fmpq_matrix,
+    fraction_of,
+    independent_rows,
+    rational_str,
+    to_fraction,
+)
 
 HIGHS_METHOD = "highs_basis_verified"
 VERTEX_METHOD = "vertex_enumeration"
@@ -351,7 +357,7 @@ def _kkt_candidates(F, target, G, h, vertices) -> list[dict[int, Fraction]]:
     p = len(F[0])
     # SLSQP fails ("Singular matrix C") on dependent equality rows, which an output bias always
     # creates (centred rows sum to zero): keep an exactly independent subset of the rows
-    independent = _independent_rows(F)
+    independent = independent_rows(F)
     Ff = np.array([[float(v) for v in F[i]] for i in independent]).reshape(len(independent), p)
     yf = np.array([float(target[i]) for i in independent])
     rows, rhs = [F[i] for i in independent], [target[i] for i in independent]
@@ -379,16 +385,6 @@ def _kkt_candidates(F, target, G, h, vertices) -> list[dict[int, Fraction]]:
         if weights is not None:
             out.append(weights)
     return out
-
-
-def _independent_rows(F) -> list[int]:
-    """Indices of a maximal linearly independent set of rows of F (the pivot columns of the
-    reduced row echelon form of Fᵀ), exactly."""
-    if not F or not F[0]:
-        return []
-    n = len(F)
-    reduced, rank = fmpq_matrix([[row[j] for row in F] for j in range(len(F[0]))]).rref()
-    return [next(i for i in range(n) if reduced[r, i] != 0) for r in range(rank)]
 
 
 def _kkt_on_support(F, target, G, h, support, x, Gf, hf, Ff) -> dict[int, Fraction] | None:

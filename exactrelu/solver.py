@@ -232,8 +232,8 @@ class ColumnGeneration:
     def initial_working_set(self) -> list[tuple[int, int]]:
         """The blocks most correlated with y (the first to enter as λ decreases from λ_max)."""
         target = self.y - self.y.mean() if self.output_bias else self.y
-        values = self.block_values(target)
-        return self.most_violated(values, 0.0, 4 + 2 * self.D)
+        count = 4 + 2 * self.D
+        return self.most_violated(self.block_values(target, count), 0.0, count)
 
     def most_violated(
         self, values: np.ndarray, threshold: float, count: int

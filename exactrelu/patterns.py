@@ -14,9 +14,7 @@ checker recomputes on its own.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 import numpy as np
 
@@ -278,8 +276,3 @@ def _expand_facets(cells: EssentialCells, arrangement: Arrangement) -> tuple[np.
         cell, plane = cell[order], plane[order]
     bounds = np.searchsorted(cell, np.arange(1, len(cells.patterns)))
     return tuple(np.split(plane, bounds))
-
-
-def rows_as_fractions(X: Sequence[Sequence[object]]) -> list[list[Fraction]]:
-    """Convenience for tests and benchmarks: the exact rows of array-like data."""
-    return [list(row) for row in as_dataset(X).X]

@@ -78,6 +78,18 @@ def _parser() -> argparse.ArgumentParser:
     _problem_options(prune)
     prune.set_defaults(run=_run_prune)
 
+    path = commands.add_parser("path", help="the regularization path on a grid, breakpoints")
+    _data_options(path)
+    path.add_argument("--lam-min", required=True, help="smallest λ of the grid (exact)")
+    path.add_argument("--lam-max", required=True, help="largest λ of the grid (exact)")
+    path.add_argument("--points", type=int, default=20, help="grid points, geometric (default 20)")
+    path.add_argument("--output-bias", action="store_true", help="unregularized output bias")
+    path.add_argument("--scale", choices=SCALES, default="sum")
+    path.add_argument("--max-solves", type=int, default=200, help="budget of solves (default 200)")
+    path.add_argument("--json", metavar="OUT", help="write the path (JSON); '-' for stdout")
+    path.add_argument("--plot", metavar="PNG", help="plot neuron norms and the fit against λ")
+    path.set_defaults(run=_run_path)
+
     check = commands.add_parser("check", help="verify a certificate with the independent checker")
     check.add_argument("certificate", help="a JSON certificate written by exactrelu")
     check.add_argument("--data", required=True, help="the data file the certificate is about")
@@ -262,6 +274,52 @@ def _run_optimal_set(args: argparse.Namespace) -> int:
     )
     if args.json:
         _write_json(result.to_json(), args.json)
+    return 0
+
+
+def _geometric_grid(low: Fraction, high: Fraction, points: int) -> list[Fraction]:
+    """``points`` values from low to high, geometrically spaced, rounded to 4 significant
+    digits (simple exact rationals)."""
+    if points < 2 or not 0 < low < high:
+        raise ExactReluInputError("need 0 < --lam-min < --lam-max and --points >= 2")
+    ratio = (float(high) / float(low)) ** (1 / (points - 1))
+    inner = [Fraction(f"{float(low) * ratio**i:.4g}") for i in range(1, points - 1)]
+    return sorted({low, *inner, high})
+
+
+def _run_path(args: argparse.Namespace) -> int:
+    from exactrelu.path import path, plot_path
+
+    dataset = read_data(args.data, args.target, args.round_digits)
+    grid = _geometric_grid(
+        parse_rational(args.lam_min, "--lam-min"),
+        parse_rational(args.lam_max, "--lam-max"),
+        args.points,
+    )
+    problem = Problem(
+        dataset,
+        lam=grid[0],
+        bias=args.bias,
+        output_bias=args.output_bias,
+        scale=args.scale,
+        target=args.target,
+    )
+    start = time.perf_counter()
+    result = path(problem, grid, max_solves=args.max_solves)
+    out = sys.stderr if args.json == "-" else sys.stdout
+    document = result.to_json()
+    print(
+        f"{len(grid)} grid points, {len(document['breakpoints'])} breakpoints bracketed, "
+        f"{document['solves_used']} solves; λ_max ≈ {document['lam_max']['float']:.10g}; "
+        f"{time.perf_counter() - start:.2f} s",
+        file=out,
+    )
+    for b in document["breakpoints"]:
+        print(f"  breakpoint in [{b['lam_lo']}, {b['lam_hi']}]", file=out)
+    if args.plot:
+        plot_path(result, args.plot)
+    if args.json:
+        _write_json(document, args.json)
     return 0
 
 

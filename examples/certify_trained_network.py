@@ -32,6 +32,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+from diabetes import load_data
 
 from exactrelu.certify import Certification, certify
 from exactrelu.networks import Network, fit
@@ -42,26 +43,6 @@ TOL = Fraction(1, 10**9)
 SIGNIFICANT = 0.01  # a neuron is significant when |w2|·‖W1‖ >= 1% of the largest neuron's
 RESIDUE = 1e-6  # neurons of the solver's optimum below this share of the largest: float residue
 MATCH_ROWS = 2  # neurons "match" when their activation patterns differ on at most 2 rows
-
-
-def load_data(features: Sequence[str], rows: int, seed: int) -> tuple[list, list, list[str]]:
-    """Standardized features and target of the diabetes set, rounded to 2 decimals (exact)."""
-    from sklearn.datasets import load_diabetes
-
-    data = load_diabetes()
-    names = list(data.feature_names)
-    unknown = [f for f in features if f not in names]
-    if unknown:
-        raise SystemExit(f"unknown feature(s) {unknown}; choose from {names}")
-    X = data.data[:, [names.index(f) for f in features]]
-    X = (X - X.mean(axis=0)) / X.std(axis=0)
-    y = (data.target - data.target.mean()) / data.target.std()
-    chosen = np.sort(np.random.default_rng(seed).choice(len(y), size=rows, replace=False))
-    X_cents = np.rint(100 * X[chosen]).astype(np.int64)
-    y_cents = np.rint(100 * y[chosen]).astype(np.int64)
-    X_exact = [[Fraction(int(v), 100) for v in row] for row in X_cents]
-    y_exact = [Fraction(int(v), 100) for v in y_cents]
-    return X_exact, y_exact, list(features)
 
 
 def neuron_patterns(network: Network, rows: list[list[Fraction]]) -> list[tuple]:
@@ -222,7 +203,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     start = time.perf_counter()
-    X, y, features = load_data(args.features.split(","), args.rows, args.data_seed)
+    features = args.features.split(",")
+    X, y = load_data(features, args.rows, args.data_seed)
     print(
         f"diabetes (scikit-learn, bundled): {args.rows} of 442 rows (seed {args.data_seed}), "
         f"features {', '.join(features)} and the target standardized and rounded to 2 decimals "

@@ -30,33 +30,13 @@ from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
-import numpy as np
+from diabetes import load_data
 
 from exactrelu.path import PathPoint, lam_max, path, plot_path
 from exactrelu.problem import Problem
 
 TOL = 1e-9
 LO, HI = Fraction(1, 50), Fraction(3, 5)  # the grid spans [LO, HI]·λ_max
-
-
-def load_data(features: Sequence[str], rows: int, seed: int) -> tuple[list, list]:
-    """Standardized features and target of the diabetes set, rounded to 2 decimals (exact)."""
-    from sklearn.datasets import load_diabetes
-
-    data = load_diabetes()
-    names = list(data.feature_names)
-    unknown = [f for f in features if f not in names]
-    if unknown:
-        raise SystemExit(f"unknown feature(s) {unknown}; choose from {names}")
-    X = data.data[:, [names.index(f) for f in features]]
-    X = (X - X.mean(axis=0)) / X.std(axis=0)
-    y = (data.target - data.target.mean()) / data.target.std()
-    chosen = np.sort(np.random.default_rng(seed).choice(len(y), size=rows, replace=False))
-    X_cents = np.rint(100 * X[chosen]).astype(np.int64)
-    y_cents = np.rint(100 * y[chosen]).astype(np.int64)
-    X_exact = [[Fraction(int(v), 100) for v in row] for row in X_cents]
-    y_exact = [Fraction(int(v), 100) for v in y_cents]
-    return X_exact, y_exact
 
 
 def describe(point: PathPoint) -> str:

@@ -24,9 +24,10 @@ def test_demo_certifies_and_the_checker_accepts(capsys) -> None:
         assert "valid" in line or "not checked" in line, line
 
 
-def test_example_quick(tmp_path, capsys) -> None:
+def test_example_quick(tmp_path, capsys, monkeypatch) -> None:
     pytest.importorskip("sklearn")
     pytest.importorskip("matplotlib")
+    monkeypatch.syspath_prepend(str(EXAMPLE.parent))  # as when run as a script: examples/ first
     spec = importlib.util.spec_from_file_location("certify_trained_network", EXAMPLE)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

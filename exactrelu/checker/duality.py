@@ -158,10 +158,7 @@ def _program(
             f"scale must be sum or mean and model relu or gated, got "
             f"{cert.get('scale')!r}, {cert.get('model')!r}"
         )
-    divisor = n if cert["scale"] == "mean" else 1
-    lam = Fraction(*parse_rational(cert.get("lam"), "lam")) * divisor
-    if lam <= 0:
-        raise CheckFailure("lam must be positive")
+    lam = program_lam(cert, n)
     input_options(cert)
     require_data_hash(cert, X, y)
     rows = [[*x, Fraction(1)] if bias else list(x) for x in X]
@@ -172,7 +169,7 @@ def _program(
         y=list(y),
         bias=bias,
         output_bias=output_bias,
-        divisor=divisor,
+        divisor=n if cert["scale"] == "mean" else 1,
         lam=lam,
         model=cert["model"],
         patterns=patterns,
@@ -498,3 +495,12 @@ def _tail(program: Program, optimum: Fraction | None) -> str:
     if optimum is not None:
         text += f"; exact optimum {_short(optimum)} (alpha-form, zero gap)"
     return text
+
+
+def program_lam(cert: dict, n: int) -> Fraction:
+    """λ of the sum-scale program: the file's λ, times n for scale "mean"; must be > 0."""
+    divisor = n if cert["scale"] == "mean" else 1
+    lam = Fraction(*parse_rational(cert.get("lam"), "lam")) * divisor
+    if lam <= 0:
+        raise CheckFailure("lam must be positive")
+    return lam

@@ -19,7 +19,7 @@ from fractions import Fraction
 import numpy as np
 from flint import arb, arb_mat, ctx, fmpq, fmpq_mat
 
-from exactrelu.checker.data import input_options, parse_rational, require_data_hash
+from exactrelu.checker.data import input_options, require_data_hash
 from exactrelu.checker.duality import (
     Program,
     _field,
@@ -28,6 +28,7 @@ from exactrelu.checker.duality import (
     _pattern_sums,
     _patterns,
     _short,
+    program_lam,
 )
 from exactrelu.checker.failure import CheckFailure
 from exactrelu.checker.network import integer_matrix, rational
@@ -113,10 +114,7 @@ def _program(cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fraction] 
         raise CheckFailure(f"scale must be sum or mean, got {cert.get('scale')!r}")
     if cert.get("model") != "relu":
         raise CheckFailure("verified optimal_set certificates are defined for model relu only")
-    divisor = n if cert["scale"] == "mean" else 1
-    lam = Fraction(*parse_rational(cert.get("lam"), "lam")) * divisor
-    if lam <= 0:
-        raise CheckFailure("lam must be positive")
+    lam = program_lam(cert, n)
     input_options(cert)
     require_data_hash(cert, X, y)
     rows = [[*x, Fraction(1)] if bias else list(x) for x in X]
@@ -126,7 +124,7 @@ def _program(cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fraction] 
         y=list(y),
         bias=bias,
         output_bias=output_bias,
-        divisor=divisor,
+        divisor=n if cert["scale"] == "mean" else 1,
         lam=lam,
         model="relu",
         patterns=patterns,

@@ -6,10 +6,12 @@ machines are shared and noisy, so only same-run ratios mean anything).  See
 ``benchmarks/README.md`` for the data, the table and the columns.
 
 Ours: ``path(Problem(X, y, λ_0), grid, max_solves=...)``: one cell enumeration shared by every
-solve, a certified solve per grid point, each structure change bracketed by bisection to
-``rel_width`` relative (its grid-point solves also timed one by one).  Baseline:
-``Problem(X, y, λ).solve()`` on a fresh ``Problem`` per grid point (the cells re-enumerated each
-time), no bracketing.
+sample, each grid point certified (continuation from the previous point's structure proved in
+ball arithmetic, a column-generation solve when that fails), its exact/verified structure, each
+structure change bracketed by bisection to ``rel_width`` relative, jump verdicts, and intervals
+proved constant within a budget of ball tests.  Baselines: ``Problem(X, y, λ).solve()`` on a
+fresh ``Problem`` per grid point (cells re-enumerated each time, no structure, no bracketing),
+and the same followed by the exact/verified structure (``solve_point``).
 
 Usage::
 
@@ -56,7 +58,7 @@ def grid_fractions(points: int) -> list[Fraction]:
 
 def bench(n: int, d: int, seed: int, points: int, max_solves: int) -> dict[str, Any]:
     """One row: the path (timed whole, λ_max included) and the fresh solves (timed whole)."""
-    from exactrelu.path import lam_max, path, with_lam
+    from exactrelu.path import lam_max, path, solve_point
     from exactrelu.problem import Problem
 
     inst = Instance(n, d, seed)
@@ -67,45 +69,35 @@ def bench(n: int, d: int, seed: int, points: int, max_solves: int) -> dict[str, 
 
     print(f"  path: n={n} d={d} {len(grid)} points ...", file=sys.stderr, flush=True)
     base = Problem(inst.X_exact, inst.y_exact, grid[0])
-    solve_s: dict[Fraction, float] = {}
-
-    def factory(lam: Fraction) -> Problem:
-        """``with_lam`` as in ``path`` itself, its solve timed (for the grid-point column)."""
-        problem = with_lam(base, lam)
-        plain = problem.solve
-
-        def solve(tol: float) -> Any:
-            solution, seconds = timed(plain, tol)
-            solve_s[lam] = seconds
-            return solution
-
-        problem.solve = solve  # type: ignore[method-assign]
-        return problem
-
     cpu = time.process_time()
     result, path_s = timed(
-        lambda: path(
-            factory,
-            grid,
-            tol=TOL,
-            rel_width=REL_WIDTH,
-            max_solves=max_solves,
-        )
+        lambda: path(base, grid, tol=TOL, rel_width=REL_WIDTH, max_solves=max_solves)
     )
     row["path_cpu_s"] = time.process_time() - cpu
     resolved = sum(b.resolved for b in result.breakpoints)
+    verdicts = [b.verdict for b in result.breakpoints]
+    below = [i for i in result.intervals if i.verdict != "zero"]
     row.update(
         {
             "path_s": path_s,
             "path_per_point_s": path_s / len(grid),
+            "samples": len(result.samples),
             "solves": result.solves_used,
-            "path_grid_s": sum(solve_s[lam] for lam in grid),
+            "continuations": result.continuations_used,
+            "interval_tests": result.interval_tests_used,
             "breakpoints": len(result.breakpoints),
             "resolved": resolved,
             "all_resolved": resolved == len(result.breakpoints),
-            "exact_points": sum(p.status == "exact" for p in result.points),
-            "max_rel_gap": max(float(p.solution.relative_gap) for p in result.points),
-            "widths": sorted({len(p.structure) for p in result.points}),
+            "verdicts": {v: verdicts.count(v) for v in sorted(set(verdicts))},
+            "proved_intervals": sum(i.verdict == "proved" for i in below),
+            "intervals": len(below),
+            "proved_length": sum(float(i.lam_hi - i.lam_lo) * i.proved_fraction for i in below),
+            "length": sum(float(i.lam_hi - i.lam_lo) for i in below),
+            "statuses": {
+                s: sum(p.status == s for p in result.points)
+                for s in ("exact", "verified", "numeric")
+            },
+            "widths": sorted({len(p.neurons) for p in result.points}),
             "breakpoint_list": [b.to_json() for b in result.breakpoints],
         }
     )
@@ -113,16 +105,22 @@ def bench(n: int, d: int, seed: int, points: int, max_solves: int) -> dict[str, 
     print(f"  baseline: {len(grid)} fresh solves ...", file=sys.stderr, flush=True)
     cpu = time.process_time()
     start = time.perf_counter()
-    same = 0
+    consistent = 0
     for point in result.points:
         solution = Problem(inst.X_exact, inst.y_exact, point.lam).solve(TOL)
-        same += solution.objective_upper == point.objective_upper
+        lower = max(solution.objective_lower, point.objective_lower)
+        consistent += lower <= min(solution.objective_upper, point.objective_upper)
     row["fresh_s"] = time.perf_counter() - start
     row["fresh_cpu_s"] = time.process_time() - cpu
     row["fresh_per_point_s"] = row["fresh_s"] / len(grid)
-    row["same_objectives"] = same
-    row["grid_ratio"] = row["fresh_s"] / row["path_grid_s"]
+    row["consistent"] = consistent
+    print(f"  baseline: {len(grid)} fresh solves with structure ...", file=sys.stderr, flush=True)
+    start = time.perf_counter()
+    for point in result.points:
+        solve_point(Problem(inst.X_exact, inst.y_exact, point.lam), TOL)
+    row["fresh_structure_s"] = time.perf_counter() - start
     row["total_ratio"] = row["fresh_s"] / path_s
+    row["structure_ratio"] = row["fresh_structure_s"] / path_s
     return row
 
 
@@ -133,14 +131,15 @@ COLUMNS: list[Column] = [
     ("lam_max", "lam_max", ".4f"),
     ("path_s", "path_s", ".1f"),
     ("s/point", "path_per_point_s", ".2f"),
+    ("samples", "samples", ""),
     ("solves", "solves", ""),
-    ("grid_s", "path_grid_s", ".1f"),
+    ("contin.", "continuations", ""),
     ("breaks", "breakpoints", ""),
     ("resolved", "all_resolved", ""),
     ("fresh_s", "fresh_s", ".1f"),
-    ("fresh/point", "fresh_per_point_s", ".2f"),
-    ("fresh/grid", "grid_ratio", ".2f"),
+    ("fresh+E_s", "fresh_structure_s", ".1f"),
     ("fresh/path", "total_ratio", ".2f"),
+    ("fresh+E/path", "structure_ratio", ".2f"),
     ("path_cpu", "path_cpu_s", ".1f"),
     ("fresh_cpu", "fresh_cpu_s", ".1f"),
 ]
@@ -157,13 +156,18 @@ def print_report(results: dict[str, list[dict[str, Any]]]) -> None:
     for row in results["path"]:
         print(
             f"  n={row['n']}: grid λ in [{float(row['lam_lo']):.4f}, {float(row['lam_hi']):.4f}]"
-            f", widths {row['widths']}, {row['exact_points']} of {row['points']} points with a "
-            f"rational optimum, max rel gap {row['max_rel_gap']:.1e}, fresh objectives equal to "
-            f"the path's: {row['same_objectives']} of {row['points']}"
+            f", widths {row['widths']}, point statuses {row['statuses']}, fresh brackets "
+            f"consistent with the path's: {row['consistent']} of {row['points']}; verdicts "
+            f"{row['verdicts']}; intervals proved constant: {row['proved_intervals']} of "
+            f"{row['intervals']} ({row['proved_length']:.4g} of {row['length']:.4g} in λ, "
+            f"{row['interval_tests']} ball tests)"
         )
         for b in row["breakpoint_list"]:
-            flag = "" if b["resolved"] else " (unresolved: solve budget)"
-            print(f"    breakpoint in [{b['lam_lo_float']:.6f}, {b['lam_hi_float']:.6f}]{flag}")
+            flag = "" if b["resolved"] else " (unresolved: sample budget)"
+            print(
+                f"    breakpoint in [{b['lam_lo_float']:.6f}, {b['lam_hi_float']:.6f}]: "
+                f"{b['verdict']} (min-norm change {b['min_norm_change']:.3g}){flag}"
+            )
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -14,22 +14,30 @@ sampled points (verdict ``"sampled"``); above λ_max the solution is proved zero
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from fractions import Fraction
 from math import isqrt
 
 import numpy as np
 
+from exactrelu.conditions import check_conditions
 from exactrelu.duality import common_integer_rows, exact_pattern_products
 from exactrelu.errors import ExactReluInputError
-from exactrelu.optimal_set import _exact_projection
+from exactrelu.optimal_set import OptimalSet, VerifiedOptimalSet, _exact_projection, optimal_set
 from exactrelu.problem import Problem, Solution
 from exactrelu.rationals import rational_str, to_fraction
+from exactrelu.reduced_kkt import Neuron
 from exactrelu.solver import ColumnGeneration
+from exactrelu.verified import Verification, verify_interval, verify_neurons
 
 DEFAULT_REL_WIDTH = Fraction(1, 10**4)
 DEFAULT_MAX_SOLVES = 200
+DEFAULT_INTERVAL_TESTS = 200
+"""Ball-arithmetic tests spent proving intervals constant (λ an interval), per path."""
+MIN_PROOF_WIDTH = Fraction(1, 10**5)
+"""Pieces of an interval narrower than this (relative) are not tried."""
+JUMP_FACTOR = 10
+"""A min-norm change over a bracket larger than this many times the smooth rate is a jump."""
 
 
 # -- λ_max ------------------------------------------------------------------------------------
@@ -163,87 +171,268 @@ def _projection_bound(engine, rows, blocks, i, c) -> Fraction:
     return sum((t * t for t in v), Fraction(0))
 
 
-# -- the path ---------------------------------------------------------------------------------
+# -- the structure at one λ ------------------------------------------------------------------
 @dataclass(frozen=True)
-class PathPoint:
-    """One certified solve on the path."""
+class PathNeuron:
+    """A neuron of E at one λ (THEORY §5): sign, rows with ``x̃_k·v > 0`` (``active``), rows with
+    ``x̃_k·v = 0`` and ``x̃_k ≠ 0`` (``face``), whether it is in S (``used``: positive in some
+    optimal solution), and its convex weight ``u = β v`` in the min-norm optimal network (floats,
+    for plots and jump sizes; zero when unused)."""
 
-    lam: Fraction
-    solution: Solution = field(repr=False)
-
-    @property
-    def objective_upper(self) -> Fraction:
-        return self.solution.objective_upper
-
-    @property
-    def objective_lower(self) -> Fraction:
-        return self.solution.objective_lower
+    sign: int
+    active: tuple[int, ...]
+    face: tuple[int, ...]
+    used: bool
+    weight: tuple[float, ...]
 
     @property
-    def gap(self) -> Fraction:
-        return self.solution.gap
+    def key(self) -> tuple:
+        return (self.sign, self.active, self.face, self.used)
 
     @property
-    def structure(self) -> frozenset:
-        """The set of used neurons as (sign, active rows, face rows)."""
-        return structure_of(self.solution)
-
-    @property
-    def status(self) -> str:
-        return "exact" if self.solution.optimum is not None else "bounds"
-
-    def neurons(self) -> list[dict[str, object]]:
-        out = []
-        for sign, active, face in sorted(self.structure):
-            out.append({"sign": sign, "active": list(active), "face": list(face)})
-        return out
-
-    def neuron_norms(self) -> dict[tuple, float]:
-        """``‖u_ν‖ = λα_ν`` per neuron (sum scale), keyed by (sign, active rows)."""
-        found = self.solution.numeric
-        lam = float(self.solution.problem.lam_sum)
-        out: dict[tuple, float] = {}
-        for nu, a in zip(found.neurons, found.alpha, strict=True):
-            key = (int(nu.sign), tuple(int(k) for k in np.nonzero(nu.active)[0]))
-            out[key] = out.get(key, 0.0) + lam * float(a)
-        return out
-
-    def fit_norm(self) -> float:
-        problem = self.solution.problem
-        return float(np.linalg.norm(problem.y_float - self.solution.numeric.residual))
+    def norm(self) -> float:
+        return float(np.linalg.norm(self.weight))
 
     def to_json(self) -> dict[str, object]:
-        optimum = self.solution.optimum
         return {
-            "lam": rational_str(self.lam),
-            "objective_upper": rational_str(self.objective_upper),
-            "objective_lower": rational_str(self.objective_lower),
-            "gap": rational_str(self.gap),
-            "optimum": None if optimum is None else rational_str(optimum),
-            "active_neurons": {"count": len(self.structure), "neurons": self.neurons()},
-            "status": self.status,
+            "sign": self.sign,
+            "active": list(self.active),
+            "face": list(self.face),
+            "used": self.used,
+            "min_norm_weight": list(self.weight),
         }
 
 
-def structure_of(solution: Solution) -> frozenset:
-    """The structure of a solution: its used neurons as (sign, active rows, face rows)."""
-    return frozenset(
-        (
-            int(nu.sign),
-            tuple(int(k) for k in np.nonzero(nu.active)[0]),
-            tuple(sorted(int(k) for k in nu.face)),
-        )
-        for nu in solution.numeric.neurons
-    )
+@dataclass(frozen=True)
+class _FloatState:
+    """A float point of the reduced KKT system with its neurons: the start of a continuation."""
+
+    neurons: list[Neuron]
+    residual: np.ndarray
+    alpha: np.ndarray
+    output_bias: float | None
 
 
 @dataclass(frozen=True)
+class PathPoint:
+    """The certified optimum at one λ and its structure (THEORY §5, §8).
+
+    ``status``: ``"exact"`` (rational optimum, exact optimal set), ``"verified"`` (structure
+    proved in ball arithmetic, unique network) or ``"numeric"`` (the optimal set could not be
+    decided: the structure is the float solver's, the objective bounds are still exact).
+    ``source``: ``"solve"`` (column generation) or ``"continuation"`` (the neighbour's structure,
+    Newton-polished at this λ and proved by :func:`exactrelu.verified.verify_neurons`).
+    """
+
+    lam: Fraction
+    status: str
+    source: str
+    objective_lower: Fraction
+    objective_upper: Fraction
+    neurons: tuple[PathNeuron, ...]
+    unique_network: bool | None
+    fit_norm: float
+    conditions: dict | None = field(default=None, repr=False)
+    state: _FloatState | None = field(default=None, repr=False)
+    solution: Solution | None = field(default=None, repr=False)
+
+    @property
+    def gap(self) -> Fraction:
+        return self.objective_upper - self.objective_lower
+
+    @property
+    def structure(self) -> frozenset:
+        """The neurons of E as (sign, active rows, face rows, in S)."""
+        return frozenset(nu.key for nu in self.neurons)
+
+    def neuron_norms(self) -> dict[tuple, float]:
+        """``‖u_ν‖`` of the min-norm network per neuron, keyed by (sign, active rows)."""
+        out: dict[tuple, float] = {}
+        for nu in self.neurons:
+            out[(nu.sign, nu.active)] = out.get((nu.sign, nu.active), 0.0) + nu.norm
+        return out
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "lam": rational_str(self.lam),
+            "status": self.status,
+            "source": self.source,
+            "objective_lower": rational_str(self.objective_lower),
+            "objective_upper": rational_str(self.objective_upper),
+            "gap": rational_str(self.gap),
+            "E": len(self.neurons),
+            "S": sum(nu.used for nu in self.neurons),
+            "unique_network": self.unique_network,
+            "neurons": [nu.to_json() for nu in sorted(self.neurons, key=lambda nu: nu.key)],
+            "conditions": self.conditions,
+        }
+
+
+def _signs_of(rows, direction) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Exact active rows and face rows of a rational direction."""
+    active, face = [], []
+    for k, row in enumerate(rows):
+        if not any(row):
+            continue
+        value = sum((a * b for a, b in zip(row, direction, strict=True)), Fraction(0))
+        if value > 0:
+            active.append(k)
+        elif value == 0:
+            face.append(k)
+    return tuple(active), tuple(face)
+
+
+def _exact_point(lam, solution, found: OptimalSet, state) -> PathPoint:
+    rows = found.problem.rows
+    used = {i for vertex in found.vertices for i in vertex}
+    neurons = []
+    for i, nu in enumerate(found.neurons):
+        active, face = _signs_of(rows, nu.direction)
+        beta = found.min_norm.get(i, Fraction(0))
+        weight = tuple(float(beta * v) for v in nu.direction)
+        neurons.append(PathNeuron(nu.sign, active, face, i in used, weight))
+    return PathPoint(
+        lam,
+        "exact",
+        "solve",
+        solution.objective_lower,
+        solution.objective_upper,
+        tuple(neurons),
+        found.unique_network,
+        float(np.linalg.norm([float(v) for v in found.fit])),
+        _conditions_json(found),
+        state,
+        solution,
+    )
+
+
+def _verified_point(lam, problem, structure, source, state, solution=None) -> PathPoint:
+    neurons = tuple(
+        PathNeuron(
+            nu.sign,
+            tuple(nu.active),
+            tuple(nu.face),
+            True,
+            tuple(float(nu.alpha) * float(v) for v in nu.direction),
+        )
+        for nu in structure.neurons
+    )
+    lower, upper = structure.optimum.lower, structure.optimum.upper
+    if solution is not None:  # the solve's exact bounds may be tighter on one side
+        lower, upper = max(lower, solution.objective_lower), min(upper, solution.objective_upper)
+    fit = problem.y_float - np.array([float(b) for b in structure.residual])
+    verified_set = VerifiedOptimalSet(problem, solution, Verification("verified", (), structure))
+    return PathPoint(
+        lam,
+        "verified",
+        source,
+        lower,
+        upper,
+        neurons,
+        True,
+        float(np.linalg.norm(fit)),
+        _conditions_json(verified_set),
+        state,
+        solution,
+    )
+
+
+def _numeric_point(lam, solution: Solution) -> PathPoint:
+    found = solution.numeric
+    neurons = []
+    for nu, a, v in zip(found.neurons, found.alpha, found.directions, strict=True):
+        face = tuple(sorted(int(k) for k in nu.face))
+        active = tuple(int(k) for k in np.nonzero(nu.active)[0] if k not in face)
+        weight = tuple(float(a) * float(t) for t in v)
+        neurons.append(PathNeuron(int(nu.sign), active, face, True, weight))
+    return PathPoint(
+        lam,
+        "numeric",
+        "solve",
+        solution.objective_lower,
+        solution.objective_upper,
+        tuple(neurons),
+        None,
+        float(np.linalg.norm(solution.problem.y_float - found.residual)),
+        None,
+        _state_of_solution(solution),
+        solution,
+    )
+
+
+def _conditions_json(found) -> dict | None:
+    """Neuron-level LICQ and SCS (:mod:`exactrelu.conditions`): verdicts, their status and the
+    reasons of failures."""
+    try:
+        conditions = check_conditions(found).to_json()
+    except ExactReluInputError as error:
+        return {"status": "undecided", "failures": [str(error)]}
+    keys = ("status", "claims", "licq", "scs", "failures")
+    return {key: conditions[key] for key in keys if key in conditions}
+
+
+def _state_of_solution(solution: Solution) -> _FloatState | None:
+    found = solution.numeric
+    if not found.polished or not found.neurons:
+        return None
+    return _FloatState(list(found.neurons), found.residual, found.alpha, found.output_bias)
+
+
+def _state_of_structure(neurons: list[Neuron], structure) -> _FloatState:
+    return _FloatState(
+        neurons,
+        np.array([float(b) for b in structure.residual]),
+        np.array([float(nu.alpha) for nu in structure.neurons]),
+        None if structure.output_bias is None else float(structure.output_bias),
+    )
+
+
+def solve_point(problem: Problem, tol=1e-9) -> PathPoint:
+    """A certified solve at the problem's λ with its exact or verified structure."""
+    solution = problem.solve(tol)
+    found = optimal_set(problem, solution)
+    state = _state_of_solution(solution)
+    if isinstance(found, OptimalSet):
+        if found.status == "exact":
+            return _exact_point(problem.lam, solution, found, state)
+        return _numeric_point(problem.lam, solution)
+    if found.status == "verified":
+        return _verified_point(problem.lam, problem, found.structure, "solve", state, solution)
+    return _numeric_point(problem.lam, solution)
+
+
+def continue_point(problem: Problem, start: _FloatState, cache=None) -> PathPoint | None:
+    """The structure of ``start`` proved at the problem's λ (Newton from ``start``), or None.
+    ``cache``: see :func:`exactrelu.verified.verify_neurons`."""
+    outcome = verify_neurons(
+        problem, start.neurons, start.residual, start.alpha, start.output_bias, True, cache
+    )
+    if outcome.status != "verified":
+        return None
+    state = _state_of_structure(start.neurons, outcome.structure)
+    return _verified_point(problem.lam, problem, outcome.structure, "continuation", state)
+
+
+# -- breakpoints and intervals ----------------------------------------------------------------
+@dataclass(frozen=True)
 class Breakpoint:
-    """The structure changes somewhere in ``[lam_lo, lam_hi]`` (both solved)."""
+    """The structure changes somewhere in ``[lam_lo, lam_hi]`` (both ends certified).
+
+    ``verdict`` (status ``"numeric"``, THEORY §8): ``"continuous"`` when the min-norm networks at
+    the two ends differ by no more than the path's own rate of change over the bracket explains
+    (10× margin), ``"jump"`` with ``jump`` = that difference otherwise, ``"unresolved"`` when the
+    bracket is wider than requested, ``"undetermined"`` without a neighbour to measure the rate.
+    A jump needs a non-unique optimal set at the breakpoint itself; ``unique_ends`` records
+    whether the optimal network is unique at each end.
+    """
 
     lam_lo: Fraction
     lam_hi: Fraction
-    resolved: bool  # the bracket reached the requested relative width
+    resolved: bool
+    verdict: str = "undetermined"
+    jump: float = 0.0
+    smooth_change: float | None = None
+    unique_ends: tuple[bool | None, bool | None] = (None, None)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -252,20 +441,31 @@ class Breakpoint:
             "lam_lo_float": float(self.lam_lo),
             "lam_hi_float": float(self.lam_hi),
             "resolved": self.resolved,
+            "verdict": self.verdict,
+            "verdict_status": "numeric",
+            "min_norm_change": self.jump,
+            "smooth_change_estimate": self.smooth_change,
+            "unique_network_at_ends": list(self.unique_ends),
         }
 
 
 @dataclass(frozen=True)
 class Interval:
+    """Between two breakpoints.  ``verdict``: ``"proved"`` (the structure is proved constant on
+    the whole interval by ball arithmetic with λ an interval), ``"sampled"`` (known at the
+    samples only; ``proved_fraction`` of its length is proved), ``"zero"`` (above λ_max)."""
+
     lam_lo: Fraction
     lam_hi: Fraction
-    verdict: str  # "sampled" (structure checked at the grid points only) or "zero" (proved)
+    verdict: str
+    proved_fraction: float = 0.0
 
     def to_json(self) -> dict[str, object]:
         return {
             "lam_lo": rational_str(self.lam_lo),
             "lam_hi": rational_str(self.lam_hi),
             "verdict": self.verdict,
+            "proved_fraction": self.proved_fraction,
         }
 
 
@@ -275,33 +475,62 @@ class Path:
     points: tuple[PathPoint, ...]
     breakpoints: tuple[Breakpoint, ...]
     intervals: tuple[Interval, ...]
-    samples: tuple[PathPoint, ...] = field(repr=False)  # every solve (grid and bisection)
+    samples: tuple[PathPoint, ...] = field(repr=False)  # every sample (grid and bisection)
     solves_used: int = 0
+    continuations_used: int = 0
+    interval_tests_used: int = 0
     max_solves: int = DEFAULT_MAX_SOLVES
     rel_width: Fraction = DEFAULT_REL_WIDTH
 
     def to_json(self) -> dict[str, object]:
         return {
             "kind": "path",
-            "version": 1,
+            "version": 2,
             "lam_max": self.lam_max.to_json(),
             "points": [p.to_json() for p in self.points],
             "breakpoints": [b.to_json() for b in self.breakpoints],
             "intervals": [i.to_json() for i in self.intervals],
             "solves_used": self.solves_used,
+            "continuations_used": self.continuations_used,
+            "samples_used": len(self.samples),
+            "interval_tests_used": self.interval_tests_used,
             "max_solves": self.max_solves,
             "rel_width": rational_str(self.rel_width),
         }
 
 
 def with_lam(problem: Problem, lam: object) -> Problem:
-    """The same problem (sharing its enumerated blocks) at another λ."""
-    value = to_fraction(lam, "lam")
-    if value <= 0:
-        raise ExactReluInputError(f"lam must be > 0, got {lam}")
-    other = copy.copy(problem)
-    other.lam = value
-    return other
+    """``problem.with_lam(lam)``."""
+    return problem.with_lam(lam)
+
+
+class _Sampler:
+    """Samples of the path: continuation from a neighbour's structure first, a solve otherwise."""
+
+    def __init__(self, factory, tol, max_samples: int) -> None:
+        self.factory, self.tol, self.max_samples = factory, tol, max_samples
+        self.samples: list[PathPoint] = []
+        self.solves = self.continuations = 0
+        self.cache: dict = {}  # exact neuron matrices, shared by every verification
+
+    @property
+    def exhausted(self) -> bool:
+        return len(self.samples) >= self.max_samples
+
+    def sample(self, lam: Fraction, neighbours=()) -> PathPoint:
+        problem = self.factory(lam)
+        point = None
+        for other in neighbours:
+            if other is not None and other.state is not None:
+                point = continue_point(problem, other.state, self.cache)
+                if point is not None:
+                    self.continuations += 1
+                    break
+        if point is None:
+            point = solve_point(problem, self.tol)
+            self.solves += 1
+        self.samples.append(point)
+        return point
 
 
 def path(
@@ -317,13 +546,15 @@ def path(
     tol=1e-9,
     rel_width=DEFAULT_REL_WIDTH,
     max_solves=DEFAULT_MAX_SOLVES,
+    interval_tests=DEFAULT_INTERVAL_TESTS,
 ) -> Path:
-    """Solve on the grid ``lams`` and bracket the structure changes by bisection.
+    """The regularization path on the grid ``lams`` (THEORY §8; see the module docstring).
 
     ``source``: a :class:`Problem` (its λ is ignored), a factory ``lam -> Problem`` or the data X
-    (with ``y`` and the model options).  ``max_solves`` bounds the total number of solves (grid
-    included); a breakpoint whose bracket could not be narrowed to ``rel_width`` (relative to
-    ``lam_hi``) within it is reported with ``resolved = False``.
+    (with ``y`` and the model options).  ``max_solves`` bounds the number of samples (grid and
+    bisection, solves and continuations); a breakpoint whose bracket could not be narrowed to
+    ``rel_width`` (relative to ``lam_hi``) within it is reported with ``resolved = False``.
+    ``interval_tests`` bounds the ball-arithmetic tests spent proving intervals constant.
     """
     grid = sorted({to_fraction(v, "lam") for v in lams})
     if not grid:
@@ -331,71 +562,169 @@ def path(
     if grid[0] <= 0:
         raise ExactReluInputError("every λ of the grid must be > 0")
     rel_width = to_fraction(rel_width, "rel_width")
-    if isinstance(source, Problem):
-        base = source
-
-        def factory(lam):
-            return with_lam(base, lam)
-    elif callable(source):
-        factory = source
-    else:
-        base = Problem(
-            source, y, grid[0], bias=bias, output_bias=output_bias, scale=scale, model=model,
-            patterns=patterns,
-        )  # fmt: skip
-
-        def factory(lam):
-            return with_lam(base, lam)
-
-    samples: list[PathPoint] = []
-
-    def solve(lam: Fraction) -> PathPoint:
-        point = PathPoint(lam, factory(lam).solve(tol))
-        samples.append(point)
-        return point
-
-    points = [solve(lam) for lam in grid]
-    top = lam_max(points[0].solution.problem)
-    breakpoints = []
+    factory = _factory(source, grid[0], y, bias, output_bias, scale, model, patterns)
+    sampler = _Sampler(factory, tol, max_solves)
+    points: list[PathPoint] = []
+    for lam in grid:
+        previous = points[-1] if points else None
+        points.append(sampler.sample(lam, (previous,)))
+    top = lam_max(factory(grid[0]))
+    brackets: list[tuple[PathPoint, PathPoint]] = []
     for left, right in zip(points, points[1:], strict=False):
-        if left.structure == right.structure:
-            continue
-        stack = [(left, right)]
-        while stack:
-            lo, hi = stack.pop()
-            if hi.lam - lo.lam <= rel_width * hi.lam or len(samples) >= max_solves:
-                resolved = hi.lam - lo.lam <= rel_width * hi.lam
-                breakpoints.append(Breakpoint(lo.lam, hi.lam, resolved))
-                continue
-            mid = solve((lo.lam + hi.lam) / 2)
-            if mid.structure != lo.structure:
-                stack.append((lo, mid))
-            if mid.structure != hi.structure:
-                stack.append((mid, hi))
-    breakpoints.sort(key=lambda b: b.lam_lo)
-    _, lam_max_hi = top.bracket()
-    intervals = []
-    edges = [grid[0]] + [v for b in breakpoints for v in (b.lam_lo, b.lam_hi)] + [grid[-1]]
-    for lo, hi in zip(edges[::2], edges[1::2], strict=True):
-        if lo < lam_max_hi < hi:
-            intervals.append(Interval(lo, lam_max_hi, "sampled"))
-            intervals.append(Interval(lam_max_hi, hi, "zero"))
-        else:
-            intervals.append(Interval(lo, hi, "zero" if lo >= lam_max_hi else "sampled"))
+        if left.structure != right.structure:
+            brackets += _bisect(sampler, left, right, rel_width)
+    samples = sorted(sampler.samples, key=lambda p: p.lam)
+    breakpoints = sorted(
+        (_verdict(lo, hi, samples, rel_width) for lo, hi in brackets), key=lambda b: b.lam_lo
+    )
+    prover = _IntervalProver(factory, interval_tests, sampler.cache)
+    intervals = _intervals(grid, breakpoints, samples, top, prover)
     return Path(
         top,
         tuple(points),
         tuple(breakpoints),
-        tuple(intervals),
-        tuple(sorted(samples, key=lambda p: p.lam)),
-        len(samples),
+        intervals,
+        tuple(samples),
+        sampler.solves,
+        sampler.continuations,
+        prover.tests,
         max_solves,
         rel_width,
     )
 
 
+def _factory(source, lam0, y, bias, output_bias, scale, model, patterns):
+    if isinstance(source, Problem):
+        return source.with_lam
+    if callable(source):
+        return source
+    base = Problem(
+        source, y, lam0, bias=bias, output_bias=output_bias, scale=scale, model=model,
+        patterns=patterns,
+    )  # fmt: skip
+    return base.with_lam
+
+
+def _bisect(sampler: _Sampler, left: PathPoint, right: PathPoint, rel_width: Fraction):
+    """Brackets ``(lo, hi)`` of every structure change between two samples, by bisection at
+    exact rational midpoints; each midpoint is sampled by continuation from its ends first."""
+    out, stack = [], [(left, right)]
+    while stack:
+        lo, hi = stack.pop()
+        if hi.lam - lo.lam <= rel_width * hi.lam or sampler.exhausted:
+            out.append((lo, hi))
+            continue
+        mid = sampler.sample((lo.lam + hi.lam) / 2, (lo, hi))
+        if mid.structure != lo.structure:
+            stack.append((lo, mid))
+        if mid.structure != hi.structure:
+            stack.append((mid, hi))
+    return out
+
+
+def network_distance(a: PathPoint, b: PathPoint) -> float:
+    """Distance between the min-norm networks of two samples in convex weights: neurons of the
+    same sign matched greedily by nearest weight, an unmatched neuron counted whole."""
+    left = [(nu.sign, np.array(nu.weight)) for nu in a.neurons if nu.norm > 0]
+    right = [(nu.sign, np.array(nu.weight)) for nu in b.neurons if nu.norm > 0]
+    pairs = sorted(
+        (float(np.linalg.norm(u - w)), i, j)
+        for i, (s, u) in enumerate(left)
+        for j, (t, w) in enumerate(right)
+        if s == t
+    )
+    seen_left, seen_right, total = set(), set(), 0.0
+    for dist, i, j in pairs:
+        if i not in seen_left and j not in seen_right:
+            seen_left.add(i), seen_right.add(j)
+            total += dist * dist
+    total += sum(float(u @ u) for i, (_, u) in enumerate(left) if i not in seen_left)
+    total += sum(float(w @ w) for j, (_, w) in enumerate(right) if j not in seen_right)
+    return total**0.5
+
+
+def _verdict(lo: PathPoint, hi: PathPoint, samples, rel_width) -> Breakpoint:
+    """Jump or continuity at a bracket, from the min-norm networks at its ends against the rate
+    of change measured on each side (the nearest other sample with the same structure)."""
+    resolved = hi.lam - lo.lam <= rel_width * hi.lam
+    unique = (lo.unique_network, hi.unique_network)
+    jump = network_distance(lo, hi)
+    if "numeric" in (lo.status, hi.status):  # the min-norm network is not known at an end
+        return Breakpoint(lo.lam, hi.lam, resolved, "undetermined", jump, None, unique)
+    rates = []
+    before = [p for p in samples if p.lam < lo.lam and p.structure == lo.structure]
+    after = [p for p in samples if p.lam > hi.lam and p.structure == hi.structure]
+    if before:
+        rates.append(network_distance(before[-1], lo) / float(lo.lam - before[-1].lam))
+    if after:
+        rates.append(network_distance(hi, after[0]) / float(after[0].lam - hi.lam))
+    if not resolved:
+        return Breakpoint(lo.lam, hi.lam, False, "unresolved", jump, None, unique)
+    if not rates:
+        return Breakpoint(lo.lam, hi.lam, True, "undetermined", jump, None, unique)
+    smooth = max(rates) * float(hi.lam - lo.lam)
+    scale = max(sum(nu.norm for nu in lo.neurons), sum(nu.norm for nu in hi.neurons), 1e-300)
+    verdict = "jump" if jump > JUMP_FACTOR * smooth + 1e-9 * scale else "continuous"
+    return Breakpoint(lo.lam, hi.lam, True, verdict, jump, smooth, unique)
+
+
+class _IntervalProver:
+    """Proves the structure constant between two samples with the same structure
+    (:func:`verify_interval`), marching from the left end: a proved piece doubles the next
+    piece's width, a failed one halves it.  Stops at the right end, at a piece narrower than
+    ``MIN_PROOF_WIDTH`` (relative: a structure change the samples missed, or a tie), or when
+    the budget of tests is spent."""
+
+    def __init__(self, factory, budget: int, cache: dict) -> None:
+        self.factory, self.budget, self.tests, self.cache = factory, budget, 0, cache
+
+    def proved_length(self, lo: PathPoint, hi: PathPoint) -> Fraction:
+        """The length of the proved part ``[lo.lam, a]`` of ``[lo.lam, hi.lam]``."""
+        if lo.structure != hi.structure or lo.state is None or lo.status == "numeric":
+            return Fraction(0)
+        state = lo.state
+        a, width = lo.lam, hi.lam - lo.lam
+        while a < hi.lam and self.tests < self.budget and width >= MIN_PROOF_WIDTH * hi.lam:
+            b = min(a + width, hi.lam)
+            self.tests += 1
+            outcome = verify_interval(
+                self.factory((a + b) / 2), state.neurons, state.residual, state.alpha,
+                state.output_bias, a, b, self.cache,
+            )  # fmt: skip
+            if outcome.status == "verified":
+                a, width = b, 2 * width
+            else:
+                width /= 2
+        return a - lo.lam
+
+
+def _intervals(grid, breakpoints, samples, top: LamMax, prover: _IntervalProver):
+    _, lam_max_hi = top.bracket()
+    edges = [grid[0]] + [v for b in breakpoints for v in (b.lam_lo, b.lam_hi)] + [grid[-1]]
+    out = []
+    for lo, hi in zip(edges[::2], edges[1::2], strict=True):
+        if lo >= hi:  # adjacent brackets share an end: nothing between them
+            continue
+        if lo >= lam_max_hi:
+            out.append(Interval(lo, hi, "zero", 1.0))
+            continue
+        top_end = min(hi, lam_max_hi)
+        inside = [p for p in samples if lo <= p.lam <= top_end]
+        proved = sum(
+            (prover.proved_length(a, b) for a, b in zip(inside, inside[1:], strict=False)),
+            Fraction(0),
+        )
+        length = top_end - lo
+        fraction = float(proved / length) if length else 0.0
+        out.append(Interval(lo, top_end, "proved" if proved == length else "sampled", fraction))
+        if top_end < hi:
+            out.append(Interval(top_end, hi, "zero", 1.0))
+    return tuple(out)
+
+
 def plot_path(result: Path, out_png) -> None:
-    """Each neuron's ‖u‖ = λα and the fit norm ‖ŷ‖ against λ, breakpoints shaded."""
+    """Each neuron's ‖u‖ (min-norm network) and the fit norm ‖ŷ‖ against λ, breakpoints marked
+    (red: jump, orange: continuous or undetermined)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -408,14 +737,15 @@ def plot_path(result: Path, out_png) -> None:
         norms = [p.neuron_norms().get(key, 0.0) for p in result.samples]
         sign, active = key
         label = f"{'+' if sign > 0 else '−'} {{{','.join(map(str, active))}}}"
-        ax.plot(lams, norms, marker=".", label=label)
-    ax.plot(lams, [p.fit_norm() for p in result.samples], "k--", label="‖ŷ‖")
+        ax.plot(lams, norms, marker=".", label=label if len(keys) <= 12 else None)
+    ax.plot(lams, [p.fit_norm for p in result.samples], "k--", label="‖ŷ‖")
     for b in result.breakpoints:
-        ax.axvspan(float(b.lam_lo), float(b.lam_hi), color="red", alpha=0.3)
-        ax.axvline(float((b.lam_lo + b.lam_hi) / 2), color="red", lw=0.6, ls=":")
+        color = "red" if b.verdict == "jump" else "orange"
+        ax.axvspan(float(b.lam_lo), float(b.lam_hi), color=color, alpha=0.3)
+        ax.axvline(float((b.lam_lo + b.lam_hi) / 2), color=color, lw=0.6, ls=":")
     ax.axvline(float(result.lam_max), color="grey", lw=0.8, label="λ_max")
     ax.set_xlabel("λ")
-    ax.set_ylabel("‖u‖ = λα (sum scale), ‖ŷ‖")
+    ax.set_ylabel("‖u‖ of the min-norm network (sum scale), ‖ŷ‖")
     ax.legend(fontsize=7, loc="best")
     fig.tight_layout()
     fig.savefig(out_png, dpi=120)

@@ -10,6 +10,7 @@ reported in the problem's own scale.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cached_property
@@ -91,6 +92,16 @@ class Problem:
     def lam_sum(self) -> Fraction:
         """λ of the sum-scale program."""
         return self.lam * self.n if self.scale == "mean" else self.lam
+
+    def with_lam(self, lam: object) -> Problem:
+        """The same problem (sharing its data and enumerated blocks) at another λ > 0."""
+        value = to_fraction(lam, "lam")
+        if value <= 0:
+            raise ExactReluInputError(f"lam must be > 0, got {lam}")
+        _ = self.blocks  # enumerated once, then shared by every copy (cached properties copy)
+        other = copy.copy(self)
+        other.lam = value
+        return other
 
     def to_scale(self, value_sum: Fraction) -> Fraction:
         """A sum-scale objective value in the problem's scale."""

@@ -113,6 +113,9 @@ RELATIVE_RADII = (1e-40, 1e-30, 1e-20, 1e-10, 1e-8, 1e-6)
 """Box radii tried in the Krawczyk test, relative to ‖r‖∞ for r and ‖α‖∞ for α (smallest first:
 the first that succeeds gives the tightest enclosure)."""
 REFINEMENT_STEPS = 8
+INFLATIONS = 6
+CONTRACTIONS = 3
+"""ε-inflation steps of the Krawczyk box when λ is an interval (``verify_interval``)."""
 BLOCK_BITS = 120
 """Bits of the rational reference residual r₀ used to bound every block with integer arithmetic."""
 BALL_GUARD_BITS = 10
@@ -288,20 +291,53 @@ def verify_neurons(
     alpha: np.ndarray,
     output_bias: float | None = None,
     polish: bool = True,
+    cache: dict | None = None,
 ) -> Verification:
     """Prove that ``neurons`` are exactly the neurons of the optimum of ``problem``.
 
     ``residual``, ``alpha`` (and ``output_bias``) are a float starting point of the reduced KKT
     system; it is Newton-polished first (``polish``; already done for a polished solution).
     Any structure can be proposed: a wrong one is never verified (the outcome is ``"undecided"``
-    with the failed checks).
+    with the failed checks).  ``cache``: a dict kept by the caller across calls on problems
+    with the same data and block set (e.g. one λ path), holding each neuron's exact matrices.
     """
     if len(neurons) == 0:
         return Verification(
             "unavailable", ("no neurons proposed (a zero optimal network is rational: exact path)",)
         )
     with ctx.workprec(PRECISION):
-        return _Verifier(problem, neurons).run(residual, alpha, output_bias, polish)
+        return _Verifier(problem, neurons, cache=cache).run(residual, alpha, output_bias, polish)
+
+
+def verify_interval(
+    problem,
+    neurons: list[Neuron],
+    residual: np.ndarray,
+    alpha: np.ndarray,
+    output_bias: float | None,
+    lam_lo: Fraction,
+    lam_hi: Fraction,
+    cache: dict | None = None,
+) -> Verification:
+    """Prove that ``neurons`` are exactly the neurons of the optimum for **every** λ in
+    ``[lam_lo, lam_hi]`` (the problem's scale; THEORY §8, ``proofs/verified.md``).
+
+    The Krawczyk test runs with ``λ²`` an interval: the Jacobian does not depend on λ, so
+    ``K(X, Λ) ⊂ interior(X)`` gives, for each λ in Λ, exactly one solution of the reduced system
+    in the box X; the strict checks on X (α > 0, primal feasibility, face multipliers) do not
+    involve λ, and every block not tied to a neuron is bounded below ``lam_lo``.  So the structure
+    is constant on the whole interval.  ``residual``, ``alpha`` (and ``output_bias``) are a float
+    start near the middle of the interval; the outcome has no ``structure`` (one λ has no single
+    optimum to enclose).  ``cache`` as in :func:`verify_neurons`.
+    """
+    if not 0 < lam_lo <= lam_hi:
+        raise ValueError("need 0 < lam_lo <= lam_hi")
+    if len(neurons) == 0:
+        return Verification("unavailable", ("no neurons proposed",))
+    factor = problem.lam_sum / problem.lam
+    with ctx.workprec(PRECISION):
+        verifier = _Verifier(problem, neurons, (lam_lo * factor, lam_hi * factor), cache)
+        return verifier.run(residual, alpha, output_bias, True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -479,7 +515,13 @@ class _Verifier:
     """One verification: exact data of the neurons, the reduced system in ball arithmetic, the
     Krawczyk test and the strict checks; ``failures`` collects what could not be decided."""
 
-    def __init__(self, problem, neurons: list[Neuron]) -> None:
+    def __init__(
+        self,
+        problem,
+        neurons: list[Neuron],
+        lam_range: tuple[Fraction, Fraction] | None = None,
+        cache: dict | None = None,
+    ) -> None:
         self.problem = problem
         self.rows = problem.rows
         self.n, self.D = len(self.rows), len(self.rows[0])
@@ -490,14 +532,24 @@ class _Verifier:
         self.gated = len(self.blocks.signs) == 1
         self.output_bias = problem.output_bias
         self.N = self.n + self.p + (1 if self.output_bias else 0)
-        self.data = [
-            _neuron_data(self.rows, self.X, self.blocks.patterns, nu, self.gated) for nu in neurons
-        ]
+        cache = {} if cache is None else cache
+        self.data = []
+        for nu in neurons:
+            key = (nu.key(), self.gated)
+            if key not in cache:
+                cache[key] = _neuron_data(self.rows, self.X, self.blocks.patterns, nu, self.gated)
+            self.data.append(cache[key])
         self.neurons = neurons
         self.ZP = _hstack([arb_mat(d.ZP) for d in self.data])  # n × pD
         self.Zt = arb_mat(sum((arb_mat(d.Zt).tolist() for d in self.data), []))  # pD × n
         self.y = _column([_arb(v) for v in problem.dataset.y])
-        self.lam2 = _arb(self.lam * self.lam)
+        # λ (sum scale) may be an interval [lo, hi]: λ² is then the ball of [lo², hi²], the
+        # blocks are bounded below lo, and the float start is taken at the centre of λ².
+        lo, hi = lam_range or (self.lam, self.lam)
+        self.interval = lo != hi
+        self.lam_low = lo
+        self.lam2 = _arb(lo * lo).union(_arb(hi * hi)) if self.interval else _arb(lo * lo)
+        self.lam_start = math.sqrt((float(lo) ** 2 + float(hi) ** 2) / 2)
         self.identity_n = arb_mat([[int(i == j) for j in range(self.n)] for i in range(self.n)])
         self.failures: list[str] = []
 
@@ -563,16 +615,18 @@ class _Verifier:
         self.r_float = [float(v) for v in x[: self.n]]
         directions = self.check_neurons(r, alpha_balls)
         multipliers = self.check_faces(r)
-        tables = self.check_blocks(x[: self.n], radii[0])
+        tables = self.check_blocks(x[: self.n], max(radii[: self.n]))
         if self.failures:
             return Verification("undecided", tuple(self.failures))
+        if self.interval:
+            return Verification("verified", ())
         structure = self.structure(x, radii, balls, directions, multipliers, tables)
         return Verification("verified", (), structure)
 
     def float_start(self, residual, alpha, output_bias, polish: bool):
         """Newton-polish the float start on this structure; the float inverse Jacobian is the
         preconditioner C."""
-        rows_f, y_f, lam_f = self.problem.rows_float, self.problem.y_float, float(self.lam)
+        rows_f, y_f, lam_f = self.problem.rows_float, self.problem.y_float, self.lam_start
         r, a = np.asarray(residual, float), np.asarray(alpha, float)
         result = None
         if polish:
@@ -628,17 +682,34 @@ class _Verifier:
         identity = arb_mat([[int(i == j) for j in range(self.N)] for i in range(self.N)])
         for relative in RELATIVE_RADII:
             radii = self.radii(x, relative)
-            balls = [arb(m, r) for m, r in zip(x, radii, strict=True)]
-            E = identity - C * self.jacobian(balls)
-            K = E * _column([arb(0, r) for r in radii]) - CF  # K(X) − x̃
-            if all(K[i, 0].abs_upper() < arb(radii[i]) for i in range(self.N)):
-                return radii
+            if self.interval:  # C F(x̃) has the width of the λ interval: inflate the box by it
+                radii = [rad + 2 * float(CF[i, 0].abs_upper()) for i, rad in enumerate(radii)]
+            for _ in range(INFLATIONS if self.interval else 1):
+                balls = [arb(m, r) for m, r in zip(x, radii, strict=True)]
+                E = identity - C * self.jacobian(balls)
+                K = E * _column([arb(0, r) for r in radii]) - CF  # K(X) − x̃
+                if all(K[i, 0].abs_upper() < arb(radii[i]) for i in range(self.N)):
+                    return self.contract(x, C, identity, radii, K) if self.interval else radii
+                # ε-inflation (Rump): the next box is the image, slightly enlarged
+                radii = [max(1.5 * float(K[i, 0].abs_upper()), rad) for i, rad in enumerate(radii)]
         self.failures.append(
             "Krawczyk test failed for every box radius tried "
             f"({', '.join(f'{v:g}' for v in RELATIVE_RADII)} relative): no unique solution of "
             "the reduced KKT system proved"
         )
         return None
+
+    def contract(self, x, C, identity, radii, K) -> list[float]:
+        """Every zero in X lies in K(X), so X ∩ K(X) is again a Krawczyk box (Neumaier 1990,
+        §5.1); a few such steps shrink the box that the inflation made wide."""
+        CF = C * _column(self.equations(x))
+        for _ in range(CONTRACTIONS):
+            radii = [min(rad, float(K[i, 0].abs_upper())) for i, rad in enumerate(radii)]
+            balls = [arb(m, r) for m, r in zip(x, radii, strict=True)]
+            E = identity - C * self.jacobian(balls)
+            K = E * _column([arb(0, r) for r in radii]) - CF
+        # the last K was computed on the last box: its image is still inside, radii are valid
+        return radii
 
     def check_neurons(self, r: arb_mat, alpha: list[arb]) -> list[list[arb]]:
         """α_ν > 0 and primal feasibility: ``x̃_k·v_ν`` has the neuron's sign off its face."""
@@ -767,7 +838,8 @@ class _Verifier:
             sum((d * abs(row[j]) for d, row in zip(deviation, self.rows, strict=True)), Fraction(0))
             for j in range(self.D)
         ]
-        threshold = (self.lam - _sqrt_upper(sum((v * v for v in e), Fraction(0)))) * (1 << K) * Q
+        spread = _sqrt_upper(sum((v * v for v in e), Fraction(0)))
+        threshold = (self.lam_low - spread) * (1 << K) * Q
         if threshold <= 0:
             self.failures.append("the box is too wide to bound the blocks")
             return []

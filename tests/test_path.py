@@ -9,8 +9,19 @@ import numpy as np
 import pytest
 
 from exactrelu.cones import project_many
-from exactrelu.path import lam_max, path, plot_path, structure_of, with_lam
+from exactrelu.path import (
+    PathNeuron,
+    PathPoint,
+    _verdict,
+    lam_max,
+    network_distance,
+    path,
+    plot_path,
+    solve_point,
+)
+from exactrelu.planted import planted
 from exactrelu.problem import Problem
+from exactrelu.verified import verify_interval
 
 LINE_X = [[0], [1], [2], [3], [4]]
 LINE_Y = [3, 0, 2, -1, 4]
@@ -57,13 +68,13 @@ def test_lam_max_matches_brute_force_and_zeroes_the_solution(X, y, bias, output_
     assert lo * lo <= top.squared <= hi * hi
     expected = brute_lam_max(problem)
     assert abs(float(hi) - expected) <= 1e-12 * expected
-    above = with_lam(problem, hi * Fraction(1001, 1000)).solve()
+    above = problem.with_lam(hi * Fraction(1001, 1000)).solve()
     assert above.network.width == 0 and above.gap == 0
     ys = [Fraction(v) for v in y]
     if output_bias:
         ys = [v - sum(ys) / len(ys) for v in ys]
     assert above.optimum == problem.to_scale(sum(v * v for v in ys) / 2)
-    below = with_lam(problem, lo * Fraction(99, 100)).solve()
+    below = problem.with_lam(lo * Fraction(99, 100)).solve()
     assert below.network.width > 0
     assert below.objective_upper < problem.to_scale(sum(v * v for v in ys) / 2)
 
@@ -80,7 +91,7 @@ def test_path_breakpoints_match_dense_sweep(tmp_path):
     # independent dense sweep: fresh problems, plain solves
     dense = [Fraction(k, 100) for k in range(20, 181)]
     structures = [
-        structure_of(Problem(LINE_X, LINE_Y, lam, bias=True, output_bias=True).solve())
+        solve_point(Problem(LINE_X, LINE_Y, lam, bias=True, output_bias=True)).structure
         for lam in dense
     ]
     changes = [
@@ -99,21 +110,28 @@ def test_path_breakpoints_match_dense_sweep(tmp_path):
     top = lam_max(problem)
     assert any(lo * lo <= top.squared <= hi * hi for lo, hi in brackets)
     assert result.intervals[-1].verdict == "zero"
-    assert all(i.verdict == "sampled" for i in result.intervals[:-1])
+    assert all(i.verdict in ("proved", "sampled") for i in result.intervals[:-1])
+    # every sample inside a proved stretch has the structure of the stretch
+    for interval in result.intervals[:-1]:
+        inside = [p for p in result.samples if interval.lam_lo <= p.lam <= interval.lam_hi]
+        if interval.verdict == "proved":
+            assert len({p.structure for p in inside}) == 1
 
     out = result.to_json()
     for key in ("lam_max", "points", "breakpoints", "intervals", "solves_used"):
         assert key in out
     for point in out["points"]:
-        for key in ("lam", "objective_upper", "objective_lower", "active_neurons", "status"):
+        for key in ("lam", "objective_upper", "objective_lower", "neurons", "E", "S", "status"):
             assert key in point
-    assert {"lam_lo", "lam_hi"} <= set(out["breakpoints"][0])
+    assert {"lam_lo", "lam_hi", "verdict", "min_norm_change"} <= set(out["breakpoints"][0])
     assert {"lam_lo", "lam_hi", "verdict"} <= set(out["intervals"][0])
     json.dumps(out)
     for point in result.points:
         assert Fraction(point.to_json()["objective_lower"]) <= point.objective_upper
         if point.status == "exact":
             assert point.solution.optimum is not None
+        if point.status == "verified":
+            assert point.conditions["licq"] is True and point.unique_network
 
     png = tmp_path / "path.png"
     plot_path(result, png)
@@ -130,3 +148,80 @@ def test_path_from_data_and_factory_agree():
     assert [p.structure for p in from_data.points] == [p.structure for p in from_factory.points]
     assert from_data.breakpoints
     assert not any(b.resolved for b in from_data.breakpoints)  # budget exhausted: unresolved
+
+
+def test_interval_proof_holds_inside_and_fails_across_a_breakpoint():
+    """verify_interval proves a structure on a whole λ interval only where it is the optimum's:
+    never across the breakpoint near λ = 1.096 of the line data (found by the sweep above)."""
+    problem = Problem(LINE_X, LINE_Y, 1, bias=True, output_bias=True)
+    left = solve_point(problem.with_lam(Fraction(4, 5)))
+    right = solve_point(problem.with_lam(Fraction(6, 5)))
+    assert left.status == right.status == "verified" and left.structure != right.structure
+
+    def proved(point, lo, hi):
+        s = point.state
+        outcome = verify_interval(
+            problem.with_lam((lo + hi) / 2), s.neurons, s.residual, s.alpha, s.output_bias, lo, hi
+        )
+        return outcome.status == "verified"
+
+    assert proved(left, Fraction(4, 5), Fraction(201, 250))
+    assert proved(right, Fraction(6, 5), Fraction(1201, 1000))
+    for point in (left, right):  # [1.09, 1.10] holds the breakpoint: neither side is proved
+        assert not proved(point, Fraction(109, 100), Fraction(11, 10))
+    assert not proved(right, Fraction(4, 5), Fraction(201, 250))  # the wrong structure
+    # fresh solves inside the proved interval have its structure
+    for lam in (Fraction(4, 5), Fraction(2011, 2500), Fraction(201, 250)):
+        assert solve_point(problem.with_lam(lam)).structure == left.structure
+
+
+def _min_norm_weights(point) -> dict[tuple, np.ndarray]:
+    return {nu.key[:3]: np.array(nu.weight) for nu in point.neurons}
+
+
+def test_path_through_a_planted_non_unique_breakpoint_is_continuous():
+    """A planted instance with dependent fits: the optimal set is an exact, non-unique polytope
+    for every λ; at λ = 15 a neuron of E leaves S and then E.  The min-norm network moves
+    continuously through it: the path says so, and independent exact optimal sets at 15 ± δ
+    approach the one at 15 linearly in δ."""
+    problem = planted(n=6, d=3, neurons=3, dependent=True, seed=1).problem()
+    result = path(problem, [14, 16], max_solves=60, interval_tests=0)
+    around = [b for b in result.breakpoints if b.lam_lo <= 15 <= b.lam_hi]
+    assert around and all(b.resolved and b.verdict == "continuous" for b in around)
+    assert all(b.unique_ends == (False, False) for b in result.breakpoints)
+    assert all(p.status == "exact" for p in result.samples)
+    at = solve_point(problem.with_lam(15))
+    assert at.status == "exact" and at.unique_network is False
+    gaps = []
+    for delta in (Fraction(1, 100), Fraction(1, 1000)):
+        for lam in (15 - delta, 15 + delta):
+            near = solve_point(problem.with_lam(lam))
+            assert near.status == "exact"
+            gaps.append(network_distance(near, at) / float(delta))
+    assert max(gaps) < 10 * min(gaps)  # bounded rate: no jump
+
+
+def test_breakpoint_verdict_reports_a_jump():
+    """The verdict rule on samples built by hand: a change far above the side rates is a jump,
+    one explained by them is continuous; without a known min-norm network it is undetermined."""
+
+    def point(lam, weight, status="verified"):
+        neuron = PathNeuron(1, (0,), (), True, tuple(weight))
+        return PathPoint(Fraction(lam), status, "solve", Fraction(0), Fraction(0), (neuron,),
+                         True, 0.0)  # fmt: skip
+
+    def other(lam, weight):
+        neuron = PathNeuron(1, (0, 1), (), True, tuple(weight))
+        return PathPoint(Fraction(lam), "verified", "solve", Fraction(0), Fraction(0), (neuron,),
+                         True, 0.0)  # fmt: skip
+
+    width = Fraction(1, 10**4)
+    samples = [point(0, [1.0, 0.0]), point(1, [1.0, 0.1]), other(1 + width, [3.0, 0.1]),
+               other(2, [3.0, 0.2])]  # fmt: skip
+    jump = _verdict(samples[1], samples[2], samples, width)
+    assert jump.verdict == "jump" and abs(jump.jump - 2.0) < 1e-12
+    smooth = [point(0, [1.0, 0.0]), point(1, [1.0, 0.1]), other(1 + width, [1.0, 0.1 + 1e-5]),
+              other(2, [1.0, 0.2])]  # fmt: skip
+    assert _verdict(smooth[1], smooth[2], smooth, width).verdict == "continuous"
+    numeric = [point(1, [1.0, 0.1], "numeric"), other(1 + width, [3.0, 0.1])]
+    assert _verdict(numeric[0], numeric[1], numeric, width).verdict == "undetermined"

@@ -453,7 +453,9 @@ class Breakpoint:
 class Interval:
     """Between two breakpoints.  ``verdict``: ``"proved"`` (the structure is proved constant on
     the whole interval by ball arithmetic with λ an interval), ``"sampled"`` (known at the
-    samples only; ``proved_fraction`` of its length is proved), ``"zero"`` (above λ_max)."""
+    samples only; ``proved_fraction`` of its length is proved), ``"undecided"`` (the optimal set
+    could not be decided at some sample: structure changes inside are not bracketed), ``"zero"``
+    (above λ_max)."""
 
     lam_lo: Fraction
     lam_hi: Fraction
@@ -571,7 +573,7 @@ def path(
     top = lam_max(factory(grid[0]))
     brackets: list[tuple[PathPoint, PathPoint]] = []
     for left, right in zip(points, points[1:], strict=False):
-        if left.structure != right.structure:
+        if _changes(left, right):
             brackets += _bisect(sampler, left, right, rel_width)
     samples = sorted(sampler.samples, key=lambda p: p.lam)
     breakpoints = sorted(
@@ -615,11 +617,18 @@ def _bisect(sampler: _Sampler, left: PathPoint, right: PathPoint, rel_width: Fra
             out.append((lo, hi))
             continue
         mid = sampler.sample((lo.lam + hi.lam) / 2, (lo, hi))
-        if mid.structure != lo.structure:
+        if _changes(lo, mid):
             stack.append((lo, mid))
-        if mid.structure != hi.structure:
+        if _changes(mid, hi):
             stack.append((mid, hi))
     return out
+
+
+def _changes(a: PathPoint, b: PathPoint) -> bool:
+    """A structure change worth bracketing: the structures differ and at least one is decided
+    (between two undecided samples the float structures are arbitrary points of the optimal
+    set, so their difference means nothing; the stretch is reported ``"undecided"``)."""
+    return a.structure != b.structure and not a.status == b.status == "numeric"
 
 
 def network_distance(a: PathPoint, b: PathPoint) -> float:
@@ -710,6 +719,11 @@ def _intervals(grid, breakpoints, samples, top: LamMax, prover: _IntervalProver)
             continue
         top_end = min(hi, lam_max_hi)
         inside = [p for p in samples if lo <= p.lam <= top_end]
+        if any(p.status == "numeric" for p in inside):
+            out.append(Interval(lo, top_end, "undecided"))
+            if top_end < hi:
+                out.append(Interval(top_end, hi, "zero", 1.0))
+            continue
         proved = sum(
             (prover.proved_length(a, b) for a, b in zip(inside, inside[1:], strict=False)),
             Fraction(0),

@@ -94,7 +94,7 @@ multiplier on the best facet, then the float projection's multipliers.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cached_property, lru_cache
 
@@ -113,9 +113,10 @@ RELATIVE_RADII = (1e-40, 1e-30, 1e-20, 1e-10, 1e-8, 1e-6)
 """Box radii tried in the Krawczyk test, relative to ‖r‖∞ for r and ‖α‖∞ for α (smallest first:
 the first that succeeds gives the tightest enclosure)."""
 REFINEMENT_STEPS = 8
-INFLATIONS = 6
+INFLATIONS = 8
+"""ε-inflation steps of the tube's Krawczyk box when λ is an interval (``verify_interval``)."""
 CONTRACTIONS = 3
-"""ε-inflation steps of the Krawczyk box when λ is an interval (``verify_interval``)."""
+"""Steps ``Z ← Z ∩ K(Z)`` after the tube's Krawczyk test succeeded."""
 BLOCK_BITS = 120
 """Bits of the rational reference residual r₀ used to bound every block with integer arithmetic."""
 BALL_GUARD_BITS = 10
@@ -489,6 +490,18 @@ class _Multipliers:
     exact: np.ndarray
     K: int
 
+    def restricted(self, proved: np.ndarray) -> _Multipliers:
+        """The multipliers of the blocks ``proved`` (a mask over ``patterns``) only."""
+        keep = proved[self.owner]
+        return replace(
+            self,
+            owner=self.owner[keep],
+            rows=self.rows[keep],
+            mu=self.mu[keep],
+            numerators=self.numerators[keep],
+            exact=self.exact[keep],
+        )
+
     def entries(self) -> list[dict]:
         order = np.argsort(self.owner, kind="stable")
         owner, rows = self.owner[order], self.rows[order]
@@ -543,13 +556,15 @@ class _Verifier:
         self.ZP = _hstack([arb_mat(d.ZP) for d in self.data])  # n × pD
         self.Zt = arb_mat(sum((arb_mat(d.Zt).tolist() for d in self.data), []))  # pD × n
         self.y = _column([_arb(v) for v in problem.dataset.y])
-        # λ (sum scale) may be an interval [lo, hi]: λ² is then the ball of [lo², hi²], the
-        # blocks are bounded below lo, and the float start is taken at the centre of λ².
+        # λ (sum scale) may be an interval [lo, hi] = λ_m + [−Δ, Δ] (verify_interval): the
+        # system is then solved at λ_m and followed along its tangent (tube_krawczyk).
         lo, hi = lam_range or (self.lam, self.lam)
         self.interval = lo != hi
-        self.lam_low = lo
-        self.lam2 = _arb(lo * lo).union(_arb(hi * hi)) if self.interval else _arb(lo * lo)
-        self.lam_start = math.sqrt((float(lo) ** 2 + float(hi) ** 2) / 2)
+        self.lam_low, self.lam_high = lo, hi
+        self.lam_mid, self.half_width = (lo + hi) / 2, (hi - lo) / 2
+        self.lam2 = _arb(self.lam_mid**2)
+        self.lam_start = float(self.lam_mid)
+        self.tube: tuple[arb_mat, arb_mat, arb_mat] | None = None  # (r̃, ṙ, Z_r) columns
         self.identity_n = arb_mat([[int(i == j) for j in range(self.n)] for i in range(self.n)])
         self.failures: list[str] = []
 
@@ -607,19 +622,19 @@ class _Verifier:
         if not all(v.is_finite() for v in x):
             self.failures.append("the refinement of the float solution diverged")
             return Verification("undecided", tuple(self.failures))
+        self.r_float = [float(v) for v in x[: self.n]]
+        if self.interval:
+            return self.run_tube(x, C_arb, C)
         radii = self.krawczyk(x, C_arb)
         if radii is None:
             return Verification("undecided", tuple(self.failures))
         balls = [arb(m, r) for m, r in zip(x, radii, strict=True)]
         r, alpha_balls, beta = self.split(balls)
-        self.r_float = [float(v) for v in x[: self.n]]
         directions = self.check_neurons(r, alpha_balls)
         multipliers = self.check_faces(r)
         tables = self.check_blocks(x[: self.n], max(radii[: self.n]))
         if self.failures:
             return Verification("undecided", tuple(self.failures))
-        if self.interval:
-            return Verification("verified", ())
         structure = self.structure(x, radii, balls, directions, multipliers, tables)
         return Verification("verified", (), structure)
 
@@ -682,16 +697,11 @@ class _Verifier:
         identity = arb_mat([[int(i == j) for j in range(self.N)] for i in range(self.N)])
         for relative in RELATIVE_RADII:
             radii = self.radii(x, relative)
-            if self.interval:  # C F(x̃) has the width of the λ interval: inflate the box by it
-                radii = [rad + 2 * float(CF[i, 0].abs_upper()) for i, rad in enumerate(radii)]
-            for _ in range(INFLATIONS if self.interval else 1):
-                balls = [arb(m, r) for m, r in zip(x, radii, strict=True)]
-                E = identity - C * self.jacobian(balls)
-                K = E * _column([arb(0, r) for r in radii]) - CF  # K(X) − x̃
-                if all(K[i, 0].abs_upper() < arb(radii[i]) for i in range(self.N)):
-                    return self.contract(x, C, identity, radii, K) if self.interval else radii
-                # ε-inflation (Rump): the next box is the image, slightly enlarged
-                radii = [max(1.5 * float(K[i, 0].abs_upper()), rad) for i, rad in enumerate(radii)]
+            balls = [arb(m, r) for m, r in zip(x, radii, strict=True)]
+            E = identity - C * self.jacobian(balls)
+            K = E * _column([arb(0, r) for r in radii]) - CF  # K(X) − x̃
+            if all(K[i, 0].abs_upper() < arb(radii[i]) for i in range(self.N)):
+                return radii
         self.failures.append(
             "Krawczyk test failed for every box radius tried "
             f"({', '.join(f'{v:g}' for v in RELATIVE_RADII)} relative): no unique solution of "
@@ -699,21 +709,99 @@ class _Verifier:
         )
         return None
 
-    def contract(self, x, C, identity, radii, K) -> list[float]:
-        """Every zero in X lies in K(X), so X ∩ K(X) is again a Krawczyk box (Neumaier 1990,
-        §5.1); a few such steps shrink the box that the inflation made wide."""
-        CF = C * _column(self.equations(x))
-        for _ in range(CONTRACTIONS):
-            radii = [min(rad, float(K[i, 0].abs_upper())) for i, rad in enumerate(radii)]
-            balls = [arb(m, r) for m, r in zip(x, radii, strict=True)]
-            E = identity - C * self.jacobian(balls)
-            K = E * _column([arb(0, r) for r in radii]) - CF
-        # the last K was computed on the last box: its image is still inside, radii are valid
-        return radii
+    # -- λ an interval: the tube x(λ) ∈ x̃ + t ẋ + Z, t = λ − λ_m ∈ [−Δ, Δ] ---------------------
+    def run_tube(self, x: list[arb], C: arb_mat, C_float: np.ndarray) -> Verification:
+        """Prove the structure for every λ in ``[λ_m − Δ, λ_m + Δ]`` (see :meth:`tube_krawczyk`),
+        then the strict checks on the tube (linear functions of r keep their t-part exact) and
+        the block bounds at both ends with common multipliers (convexity in t)."""
+        found = self.tube_krawczyk(x, C, C_float)
+        if found is None:
+            return Verification("undecided", tuple(self.failures))
+        x_dot, radii = found
+        n, p, T = self.n, self.p, arb(0, _arb(self.half_width))
+        self.tube = (
+            _column(x[:n]),
+            _column(x_dot[:n]),
+            _column([arb(0, rad) for rad in radii[:n]]),
+        )
+        alpha = [x[n + i] + T * x_dot[n + i] + arb(0, radii[n + i]) for i in range(p)]
+        hull = _column([x[k] + T * x_dot[k] + arb(0, radii[k]) for k in range(n)])
+        self.check_neurons(hull, alpha)
+        self.check_faces(hull)
+        mids = [_fraction(v) for v in x[:n]]
+        slope = [_fraction(v) for v in x_dot[:n]]
+        ends = [
+            ([m + sign * self.half_width * d for m, d in zip(mids, slope, strict=True)], lam)
+            for sign, lam in ((-1, self.lam_low), (1, self.lam_high))
+        ]
+        self.bound_blocks(ends, max(radii[:n]))
+        if self.failures:
+            return Verification("undecided", tuple(self.failures))
+        return Verification("verified", ())
+
+    def tube_krawczyk(self, x: list[arb], C: arb_mat, C_float: np.ndarray):
+        """Krawczyk along the tangent.  With ẋ the float tangent (``J(x̃) ẋ = (0, λ_m·1, 0)``,
+        made exact), ``G(z, t) = F(x̃ + t ẋ + z, λ_m + t)`` is a polynomial in t whose value at
+        z = 0 is ``G0 + G1 t + G2 t²`` exactly (F is quadratic), so ``G(0, T)`` is tiny; the
+        Jacobian in z is ``J(x̃ + t ẋ + z)`` (J does not involve λ).  ``K = −C G(0, T) +
+        (I − C J(hull))·Z ⊂ interior(Z)`` proves, for each t in T, exactly one zero
+        ``z(t) ∈ Z``: the solution for λ_m + t is in ``x̃ + t ẋ + Z``.  Returns (ẋ, radii of Z)
+        or None."""
+        n, p, N = self.n, self.p, self.N
+        lam_m = _arb(self.lam_mid)
+        rhs = np.zeros(N)
+        rhs[n : n + p] = float(self.lam_mid)
+        x_dot = [arb(float(v)) for v in C_float @ rhs]
+        r_dot, a_dot = _column(x_dot[:n]), x_dot[n : n + p]
+        G0 = _column(self.equations(x))
+        shift = _column([arb(0)] * n + [lam_m] * p + [arb(0)] * (N - n - p))
+        G1 = self.jacobian(x) * _column(x_dot) - shift
+        F_dot = self.fits(r_dot)
+        first = F_dot * _column(a_dot)  # Σ α̇_ν M_ν ṙ
+        quadratic = F_dot.transpose() * r_dot  # ṙᵀ M_ν ṙ
+        G2 = _column(
+            [first[k, 0] for k in range(n)]
+            + [(quadratic[i, 0] - 1) / 2 for i in range(p)]
+            + [arb(0)] * (N - n - p)
+        )
+        delta = _arb(self.half_width)
+        T, T2 = arb(0, delta), arb(delta * delta / 2, delta * delta / 2)
+        CG = C * (G0 + G1 * T + G2 * T2)
+        identity = arb_mat([[int(i == j) for j in range(N)] for i in range(N)])
+        radii = [
+            2 * float(CG[i, 0].abs_upper()) + rad
+            for i, rad in enumerate(self.radii(x, RELATIVE_RADII[0]))
+        ]
+        for _ in range(INFLATIONS):
+            hull = [x[i] + T * x_dot[i] + arb(0, radii[i]) for i in range(N)]
+            E = identity - C * self.jacobian(hull)
+            K = E * _column([arb(0, rad) for rad in radii]) - CG
+            if all(K[i, 0].abs_upper() < arb(radii[i]) for i in range(N)):
+                # the zero z(t) ∈ Z also lies in K(Z): shrink Z to it (Neumaier 1990, §5.1)
+                for _ in range(CONTRACTIONS):
+                    radii = [min(rad, float(K[i, 0].abs_upper())) for i, rad in enumerate(radii)]
+                    hull = [x[i] + T * x_dot[i] + arb(0, radii[i]) for i in range(N)]
+                    E = identity - C * self.jacobian(hull)
+                    K = E * _column([arb(0, rad) for rad in radii]) - CG
+                return x_dot, radii
+            # ε-inflation (Rump): the next box is the image, enlarged
+            radii = [max(1.5 * float(K[i, 0].abs_upper()), rad) for i, rad in enumerate(radii)]
+        self.failures.append(
+            "Krawczyk test on the tube failed: the λ interval is too wide for this structure"
+        )
+        return None
+
+    def linear(self, L: arb_mat, r: arb_mat) -> arb_mat:
+        """``L r``; on a tube ``r = r̃ + t ṙ + z`` the three parts apart, so that the t-parts
+        of the rows of L keep their exact correlation (a linear function of t, not a box)."""
+        if self.tube is None:
+            return L * r
+        r_mid, r_dot, z = self.tube
+        return L * r_mid + (L * r_dot) * arb(0, _arb(self.half_width)) + L * z
 
     def check_neurons(self, r: arb_mat, alpha: list[arb]) -> list[list[arb]]:
         """α_ν > 0 and primal feasibility: ``x̃_k·v_ν`` has the neuron's sign off its face."""
-        V = arb_mat(self.ZP.transpose() * r)  # pD × 1
+        V = self.linear(self.ZP.transpose(), r)  # pD × 1
         directions = [[V[i * self.D + j, 0] for j in range(self.D)] for i in range(self.p)]
         for i, a in enumerate(alpha):
             if not a > 0:
@@ -723,8 +811,10 @@ class _Verifier:
                 self.failures.append(f"neuron {i}: no block of the program is tied to it")
         if self.gated:
             return directions  # gated blocks are unconstrained: no cone to be feasible for
-        Vmat = arb_mat([[directions[i][j] for i in range(self.p)] for j in range(self.D)])
-        values = (arb_mat(self.X) * Vmat).tolist()  # n × p: x̃_k·v_ν
+        # n × p: x̃_k·v_ν = (X̃ (Z_ν P_ν)ᵀ r)_k, one linear map per neuron
+        X = arb_mat(self.X)
+        columns = [self.linear(X * arb_mat(data.ZP).transpose(), r) for data in self.data]
+        values = [[columns[i][k, 0] for i in range(self.p)] for k in range(self.n)]
         for i, data in enumerate(self.data):
             face = set(data.face)
             wrong = []
@@ -756,7 +846,7 @@ class _Verifier:
             if not data.licq:
                 out.append(self.degenerate_face(i, data, r))
                 continue
-            values = arb_mat(data.multiplier_rows) * r
+            values = self.linear(arb_mat(data.multiplier_rows), r)
             pairs = [(values[2 * t, 0], values[2 * t + 1, 0]) for t in range(len(data.hyperplanes))]
             for plane, (neg, pos) in zip(data.hyperplanes, pairs, strict=True):
                 # a side without a tied block in the program (sampled patterns) needs no check
@@ -803,7 +893,7 @@ class _Verifier:
                     "positive face multipliers found: undecided"
                 )
                 continue
-            values = arb_mat((A_S * A_S.transpose()).solve(A_S * target)) * r
+            values = self.linear(arb_mat((A_S * A_S.transpose()).solve(A_S * target)), r)
             mus = [values[t, 0] for t in range(rank)]
             if not all(m > 0 for m in mus):
                 self.failures.append(
@@ -814,56 +904,83 @@ class _Verifier:
         return out
 
     def check_blocks(self, r_mid: list[arb], r_rad: float) -> list[dict]:
-        """Every block not tied to a neuron has ``‖Z_bᵀ r + A_bᵀ μ_b‖ < λ`` on the box.
+        """Every block not tied to a neuron has ``‖Z_bᵀ r + A_bᵀ μ_b‖ < λ`` on the box."""
+        return self.bound_blocks([([_fraction(v) for v in r_mid], self.lam_low)], r_rad)
 
-        Exact integer arithmetic, all blocks at once: with a reference ``r₀ = z / 2^K`` near the
-        box and ``X̃ = X_int / Q``, ``c_b(r₀) + A_bᵀμ = V_b / (2^K Q)`` with integer V_b when
+    def bound_blocks(self, ends: list[tuple[list[Fraction], Fraction]], r_rad: float) -> list:
+        """Every block not tied to a neuron has ``‖Z_bᵀ r + A_bᵀ μ_b‖ < λ_e`` for every r
+        within ``r_rad`` (componentwise) of ``r_e``, at every end ``(r_e, λ_e)`` of ``ends``,
+        with the same μ_b at every end (so that, on a tube between two ends, convexity in t of
+        ``‖Z_bᵀ(r̃ + tṙ + z) + A_bᵀμ_b‖ − λ(t)`` extends the bound to the whole tube).
+
+        Exact integer arithmetic, all blocks at once: with a reference ``r₀ = z / 2^K`` near
+        ``r_e`` and ``X̃ = X_int / Q``, ``c_b(r₀) + A_bᵀμ = V_b / (2^K Q)`` with integer V_b when
         ``μ = m / 2^K``; and for every r in the box
         ``‖c_b(r) − c_b(r₀)‖ <= ‖e‖``, ``e_j = Σ_k |r_k − r₀_k| |x̃_kj|`` (the same for all blocks).
+        Returns the multiplier tables of the first end (the certificate's, in point mode).
         """
         blocks = self.blocks
         patterns, signs = blocks.patterns, blocks.signs
         tied = np.zeros((len(patterns), len(signs)), dtype=bool)
         for data in self.data:
             tied[data.cells, signs.index(data.neuron.sign)] = True
-        mids = [_fraction(v) for v in r_mid]
-        top = max(abs(v) for v in mids)
+        top = max(abs(v) for mids, _ in ends for v in mids)
         K = max(BLOCK_BITS - (top.numerator.bit_length() - top.denominator.bit_length()), 0)
+        X_int, Q = common_integer_rows(self.rows)
+        self.X_int, self.K = np.array(X_int, dtype=object), K
+        bounds = []
+        for mids, lam in ends:
+            bound = self.end_bound(mids, lam, r_rad, X_int, Q, K)
+            if bound is None:
+                self.failures.append("the box is too wide to bound the blocks")
+                return []
+            bounds.append(bound)
+        below = np.ones(len(patterns), dtype=bool)
+        for Cint, (num2, den2) in bounds:
+            norms2 = (Cint * Cint).sum(axis=1)
+            below &= np.array([v * den2 < num2 for v in norms2], dtype=bool)
+        need = np.argwhere(~below[:, None] & ~tied)  # (pattern, sign index) pairs
+        entries = []
+        for propose in (self.single_facet_multipliers, self.projection_multipliers):
+            if not len(need) or self.gated:
+                break
+            owner, rows, mu = propose(need)
+            proved = np.ones(len(need), dtype=bool)
+            for e, bound in enumerate(bounds):
+                self.Cint, self.bound2 = bound
+                table, ok = self.exact_bounds(need, owner, rows, mu)
+                proved &= ok
+                if e == 0:
+                    first = table
+            entries.append(first.restricted(proved))
+            need = need[~proved]
+        if len(need):
+            shown = [f"(pattern {i}, sign {signs[j]})" for i, j in need]
+            self.failures.append(
+                f"{len(need)} block(s) not tied to a neuron not proved to have "
+                f"‖Π_K(Z_bᵀ r)‖ < λ: {_listed(shown)}"
+            )
+        return entries
+
+    def end_bound(self, mids, lam, r_rad, X_int, Q, K):
+        """``(c_C(r₀)·2^K Q for the sign +1, (num², den²) of the threshold)`` at one end, or None
+        when the box is too wide (threshold <= 0)."""
         z = [round(v * (1 << K)) for v in mids]
         deviation = [
             abs(m - Fraction(zk, 1 << K)) + Fraction(r_rad) for m, zk in zip(mids, z, strict=True)
         ]
-        X_int, Q = common_integer_rows(self.rows)
         e = [
             sum((d * abs(row[j]) for d, row in zip(deviation, self.rows, strict=True)), Fraction(0))
             for j in range(self.D)
         ]
         spread = _sqrt_upper(sum((v * v for v in e), Fraction(0)))
-        threshold = (self.lam_low - spread) * (1 << K) * Q
+        threshold = (lam - spread) * (1 << K) * Q
         if threshold <= 0:
-            self.failures.append("the box is too wide to bound the blocks")
-            return []
+            return None
         W = [[z[k] * X_int[k][j] for j in range(self.D)] for k in range(self.n)]
-        self.Cint = exact_pattern_products(patterns, W)  # c_C(r₀)·2^K Q for the sign +1
-        self.X_int, self.K = np.array(X_int, dtype=object), K
-        norms2 = (self.Cint * self.Cint).sum(axis=1)
+        Cint = exact_pattern_products(self.blocks.patterns, W)
         # ‖V‖ < threshold  ⇔  ‖V‖² · den² < num² (exact)
-        self.bound2 = (threshold.numerator**2, threshold.denominator**2)
-        below = np.array([v * self.bound2[1] < self.bound2[0] for v in norms2], dtype=bool)
-        need = np.argwhere(~below[:, None] & ~tied)  # (pattern, sign index) pairs
-        entries, failed = [], need
-        if len(need) and not self.gated:
-            entries, failed = self.single_facet_bounds(need)
-            if len(failed):
-                more, failed = self.projection_bounds(failed)
-                entries += more
-        if len(failed):
-            shown = [f"(pattern {i}, sign {signs[j]})" for i, j in failed]
-            self.failures.append(
-                f"{len(failed)} block(s) not tied to a neuron not proved to have "
-                f"‖Π_K(Z_bᵀ r)‖ < λ: {_listed(shown)}"
-            )
-        return entries
+        return Cint, (threshold.numerator**2, threshold.denominator**2)
 
     def float_correlations(self, need: np.ndarray) -> np.ndarray:
         """``Z_bᵀ r`` in floating point for the blocks ``need`` (to propose multipliers)."""
@@ -873,7 +990,7 @@ class _Verifier:
             self.blocks.patterns[need[:, 0]].astype(np.float64) @ (X * r[:, None]) * signs[:, None]
         )
 
-    def single_facet_bounds(self, need: np.ndarray):
+    def single_facet_multipliers(self, need: np.ndarray):
         """One multiplier per block, on its best facet: ``μ_k = −a_k·c / ‖a_k‖²`` for the k that
         maximizes ``(a_k·c)² / ‖a_k‖²`` over ``a_k·c < 0`` (float proposal, exact check)."""
         blocks = self.blocks
@@ -891,9 +1008,9 @@ class _Verifier:
         candidates = np.nonzero((gain == best[owner]) & (gain > 0))[0]
         _, first = np.unique(owner[candidates], return_index=True)
         chosen = candidates[first]
-        return self.exact_bounds(need, owner[chosen], rows[chosen], -dots[chosen] / norm2[chosen])
+        return owner[chosen], rows[chosen], -dots[chosen] / norm2[chosen]
 
-    def projection_bounds(self, need: np.ndarray):
+    def projection_multipliers(self, need: np.ndarray):
         """μ from the float projection onto each block's cone (``cones.project_many``)."""
         blocks = self.blocks
         c = self.float_correlations(need)
@@ -907,13 +1024,13 @@ class _Verifier:
         owner = np.repeat(np.arange(len(need)), lengths)
         rows = np.concatenate([np.asarray(blocks.cone_rows[i]) for i in need[:, 0]])
         mu = np.concatenate(mus) if mus else np.zeros(0)
-        return self.exact_bounds(need, owner, rows, mu)
+        return owner, rows, mu
 
     def exact_bounds(self, need, owner, rows, mu):
         """Exact check of ``‖V_b‖ < threshold`` with ``V_b = s C_int + Σ_k m_k σ_k X_int_k``,
         ``m = floor(μ 2^K)`` (so the multipliers used are ``m / 2^K >= 0``), for all blocks at
-        once with Python-int object arrays.  Returns the multiplier entries of the blocks proved
-        and the blocks not proved."""
+        once with Python-int object arrays.  Returns the multipliers of the blocks proved and
+        the mask of the blocks of ``need`` proved."""
         blocks, K = self.blocks, self.K
         signs = np.array(blocks.signs, dtype=np.int64)[need[:, 1]]
         numerators, exact = _floor_scaled(mu, K)
@@ -941,7 +1058,7 @@ class _Verifier:
             exact[proved],
             K,
         )
-        return [table], need[~ok]
+        return table, ok
 
     # -- the result -----------------------------------------------------------------------------
     def structure(self, x, radii, balls, directions, multipliers, tables) -> VerifiedStructure:

@@ -97,26 +97,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     t0 = time.perf_counter()
     result = path(problem, grid, tol=TOL, max_solves=args.max_solves)
     print(
-        f"path: {result.solves_used} certified solves in {time.perf_counter() - t0:.1f} s, "
+        f"path: {len(result.samples)} certified samples ({result.solves_used} solves, "
+        f"{result.continuations_used} continuations of a proved structure) and "
+        f"{result.interval_tests_used} interval proofs in {time.perf_counter() - t0:.1f} s, "
         f"{len(result.breakpoints)} structure changes"
     )
     print("\nbreakpoints (the optimal network's structure changes inside each bracket):")
     samples = {p.lam: p for p in result.samples}
     for b in result.breakpoints:
         left, right = samples[b.lam_lo], samples[b.lam_hi]
-        note = "" if b.resolved else "  (not narrowed to 1e-4: solve budget)"
+        note = "" if b.resolved else "  (not narrowed to 1e-4: sample budget)"
         print(
-            f"  λ in [{float(b.lam_lo):.6f}, {float(b.lam_hi):.6f}]: {len(left.structure)} -> "
-            f"{len(right.structure)} neurons{note}"
+            f"  λ in [{float(b.lam_lo):.6f}, {float(b.lam_hi):.6f}]: {len(left.neurons)} -> "
+            f"{len(right.neurons)} neurons in E ({left.status} -> {right.status}), min-norm "
+            f"network {b.verdict} (change {b.jump:.2g}){note}"
+        )
+    print("\nbetween the breakpoints:")
+    for i in result.intervals:
+        print(
+            f"  λ in [{float(i.lam_lo):.6f}, {float(i.lam_hi):.6f}]: {i.verdict}"
+            + (f" ({100 * i.proved_fraction:.0f}% of it proved)" if i.verdict == "sampled" else "")
         )
     print(f"\nneurons at a few λ's (sign, active rows out of {args.rows}, weight ‖u‖ = λα):")
     last = len(result.points) - 1
     shown = sorted({0, last // 3, 2 * last // 3, last})
     for i in shown:
         point = result.points[i]
+        conditions = point.conditions or {}
         print(
             f"  λ = {float(point.lam):.4f} ({float(point.lam) / float(hi):.2f}·λ_max, "
-            f"{point.status}, gap {float(point.solution.relative_gap):.0e}): {describe(point)}"
+            f"{point.status}, gap {float(point.gap):.0e}, unique network {point.unique_network}, "
+            f"LICQ {conditions.get('licq')}, SCS {conditions.get('scs')}): {describe(point)}"
         )
     args.out.mkdir(parents=True, exist_ok=True)
     png = args.out / "regularization_path.png"

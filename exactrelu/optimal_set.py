@@ -178,7 +178,9 @@ class OptimalSet:
                     "min_norm_network",
                 )
             },
-            "optimum": rational_str(self.solution.optimum) if self.solution.optimum else None,
+            "optimum": None
+            if self.solution.optimum is None
+            else rational_str(self.solution.optimum),
             "residual": [rational_str(v) for v in self.residual],
             "fit": [rational_str(v) for v in self.fit],
             "neurons": [
@@ -251,7 +253,7 @@ class VerifiedOptimalSet:
     """
 
     problem: Problem = field(repr=False)
-    solution: Solution = field(repr=False)
+    solution: Solution | None = field(repr=False)  # None when proved by continuation (path.py)
     verification: Verification
 
     @property
@@ -297,12 +299,7 @@ class VerifiedOptimalSet:
         out.update(self.structure.to_json())
         # The program's pattern list with its completeness certificate (as in every exact file):
         # the checker needs it to know that the blocks bounded below λ are all the blocks.
-        core = self.problem.certificate_core(self.solution.dual)
-        out["certificate"] = {
-            **out["certificate"],
-            "cells": core["cells"],
-            "patterns": core["patterns"],
-        }
+        out["certificate"] = {**out["certificate"], **self.problem.pattern_core()}
         out.update(
             {
                 "count_minimal_networks": 1,

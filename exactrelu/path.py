@@ -235,6 +235,7 @@ class PathPoint:
     conditions: dict | None = field(default=None, repr=False)
     state: _FloatState | None = field(default=None, repr=False)
     solution: Solution | None = field(default=None, repr=False)
+    optimal_set: OptimalSet | VerifiedOptimalSet | None = field(default=None, repr=False)
 
     @property
     def gap(self) -> Fraction:
@@ -251,6 +252,14 @@ class PathPoint:
         for nu in self.neurons:
             out[(nu.sign, nu.active)] = out.get((nu.sign, nu.active), 0.0) + nu.norm
         return out
+
+    def certificate(self) -> dict[str, object]:
+        """The point's certificate for the independent checker: its exact or verified optimal
+        set (kind ``optimal_set``), or the solve's certificate (kind ``solve``) when the optimal
+        set is undecided."""
+        if self.optimal_set is not None:
+            return self.optimal_set.to_json()
+        return self.solution.to_json()
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -303,6 +312,7 @@ def _exact_point(lam, solution, found: OptimalSet, state) -> PathPoint:
         _conditions_json(found),
         state,
         solution,
+        found,
     )
 
 
@@ -334,6 +344,7 @@ def _verified_point(lam, problem, structure, source, state, solution=None) -> Pa
         _conditions_json(verified_set),
         state,
         solution,
+        verified_set,
     )
 
 

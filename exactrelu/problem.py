@@ -213,16 +213,19 @@ class Problem:
             "input": {"target": self.target, "round": self.dataset.round_digits},
         }
 
-    def certificate_core(self, dual: DualBound) -> dict[str, object]:
-        """The pattern list (with its completeness certificate when complete) and the dual."""
+    def pattern_core(self) -> dict[str, object]:
+        """The program's pattern list, with its completeness certificate when it is complete."""
         cells = self.blocks.cells
         return {
             "cells": None if cells is None else cells.to_json(self.dataset, self.target),
             "patterns": None
             if cells is not None
             else ["".join("1" if b else "0" for b in row) for row in self.blocks.patterns],
-            "dual": dual.to_json(),
         }
+
+    def certificate_core(self, dual: DualBound) -> dict[str, object]:
+        """The pattern list (with its completeness certificate when complete) and the dual."""
+        return {**self.pattern_core(), "dual": dual.to_json()}
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from exactrelu.checker import check_certificate
 from exactrelu.cones import project_many
 from exactrelu.path import (
     PathNeuron,
@@ -138,6 +139,14 @@ def test_path_breakpoints_match_dense_sweep(tmp_path):
             assert point.solution.optimum is not None
         if point.status == "verified":
             assert point.conditions["licq"] is True and point.unique_network
+
+    # every grid point's certificate is accepted by the independent checker
+    rows = [[Fraction(v) for v in row] for row in LINE_X]
+    ys = [Fraction(v) for v in LINE_Y]
+    for point in result.points:
+        assert check_certificate(json.loads(json.dumps(point.certificate())), rows, ys).startswith(
+            "valid"
+        )
 
     png = tmp_path / "path.png"
     plot_path(result, png)

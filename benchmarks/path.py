@@ -121,6 +121,7 @@ def bench(n: int, d: int, seed: int, points: int, max_solves: int) -> dict[str, 
     row["fresh_structure_s"] = time.perf_counter() - start
     row["total_ratio"] = row["fresh_s"] / path_s
     row["structure_ratio"] = row["fresh_structure_s"] / path_s
+    row["sample_ratio"] = (row["fresh_structure_s"] / len(grid)) / (path_s / len(result.samples))
     return row
 
 
@@ -140,6 +141,7 @@ COLUMNS: list[Column] = [
     ("fresh+E_s", "fresh_structure_s", ".1f"),
     ("fresh/path", "total_ratio", ".2f"),
     ("fresh+E/path", "structure_ratio", ".2f"),
+    ("sample_ratio", "sample_ratio", ".2f"),
     ("path_cpu", "path_cpu_s", ".1f"),
     ("fresh_cpu", "fresh_cpu_s", ".1f"),
 ]

@@ -1,4 +1,5 @@
-"""The regularization path (THEORY §8): λ_max exactly, solves on a grid, bracketed breakpoints.
+"""The regularization path (THEORY §8): λ_max exactly, certified samples with their structure,
+bracketed breakpoints with jump verdicts, intervals proved constant.
 
 ``lam_max(problem)``: ``λ_max = max_b ‖Π_{K_b}(Z_bᵀ y)‖`` (y centred with an output bias), above
 which the zero network is optimal.  The maximizing block's projection is computed exactly (the
@@ -6,10 +7,25 @@ exact KKT system of its face), so ``λ_max²`` is an exact rational; every other
 its exact projection norm or an exact upper bound ``‖c + Aᵀμ‖`` (μ >= 0, Moreau), and the max is
 proved when all of them are <= ``λ_max²``.  Otherwise an exact enclosure ``[lower², upper²]``.
 
-``path(source, lams)``: a certified solve per grid point; consecutive points whose structure (the
-set of used neurons, each a sign, its active rows and its face rows) differs are bracketed by
-bisection at exact rational midpoints.  Between breakpoints the structure is only known at the
-sampled points (verdict ``"sampled"``); above λ_max the solution is proved zero (``"zero"``).
+``path(source, lams)``:
+
+* **Samples.**  Each grid point, and each bisection midpoint, is certified: first by continuation
+  (the neighbour's neurons, Newton-polished at the new λ and proved the optimum's by
+  :func:`exactrelu.verified.verify_neurons`), otherwise by a column-generation solve followed by
+  its exact or verified optimal set (:func:`exactrelu.optimal_set.optimal_set`).  The structure of
+  a sample is E as neurons (sign, active rows, face rows) with S marked, read from the exact or
+  verified optimal set, with uniqueness and neuron-level LICQ/SCS (:mod:`exactrelu.conditions`);
+  a sample whose optimal set is undecided keeps the solver's float structure (``"numeric"``).
+* **Breakpoints.**  Consecutive samples with different structures are bracketed by bisection at
+  exact rational midpoints to ``rel_width`` (relative), within a budget of samples; two
+  undecided samples are not bracketed (their float structures are arbitrary points of a
+  non-unique optimal set): the stretch is reported ``"undecided"``.  Each bracket gets a verdict
+  on the min-norm network (numeric evidence: the change across the bracket against the rate of
+  change on either side): ``continuous`` or ``jump`` (THEORY §8: a jump needs a non-unique
+  optimal set at the breakpoint).
+* **Intervals** between brackets: ``"proved"`` when :func:`exactrelu.verified.verify_interval`
+  (Krawczyk with λ an interval, along the tangent) covers all of it, else ``"sampled"`` (with the
+  fraction proved), ``"undecided"``, or ``"zero"`` above λ_max.
 """
 
 from __future__ import annotations

@@ -55,6 +55,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rows", type=int, default=None, help="rows subsampled (default 100)")
     parser.add_argument("--points", type=int, default=None, help="grid points (default 15)")
     parser.add_argument("--max-solves", type=int, default=None, help="solve budget (default 250)")
+    parser.add_argument(
+        "--interval-tests", type=int, default=None, help="ball tests proving intervals (200)"
+    )
     parser.add_argument("--features", default="bmi", help="diabetes features (bmi)")
     parser.add_argument("--data-seed", type=int, default=0, help="seed of the row subsample")
     parser.add_argument("--out", type=Path, default=Path("out"), help="output directory (out/)")
@@ -65,6 +68,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         args.points = 6 if args.quick else 15
     if args.max_solves is None:
         args.max_solves = 100 if args.quick else 250
+    if args.interval_tests is None:
+        args.interval_tests = 40 if args.quick else 200
     return args
 
 
@@ -95,7 +100,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{args.max_solves} solves"
     )
     t0 = time.perf_counter()
-    result = path(problem, grid, tol=TOL, max_solves=args.max_solves)
+    result = path(
+        problem, grid, tol=TOL, max_solves=args.max_solves, interval_tests=args.interval_tests
+    )
     print(
         f"path: {len(result.samples)} certified samples ({result.solves_used} solves, "
         f"{result.continuations_used} continuations of a proved structure) and "

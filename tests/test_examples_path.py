@@ -12,7 +12,8 @@ import pytest
 pytest.importorskip("matplotlib")
 pytest.importorskip("sklearn")
 
-SCRIPT = Path(__file__).resolve().parents[1] / "examples" / "regularization_path.py"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+SCRIPT = EXAMPLES / "regularization_path.py"
 
 
 def test_regularization_path_quick(tmp_path: Path) -> None:
@@ -20,7 +21,7 @@ def test_regularization_path_quick(tmp_path: Path) -> None:
         [sys.executable, str(SCRIPT), "--quick", "--out", str(tmp_path)],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,
         check=False,
     )
     assert run.returncode == 0, run.stdout + run.stderr
@@ -31,3 +32,31 @@ def test_regularization_path_quick(tmp_path: Path) -> None:
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     result = json.loads((tmp_path / "regularization_path.json").read_text())
     assert result["kind"] == "path" and result["breakpoints"]
+
+
+def test_min_norm_conjecture_search_quick(tmp_path: Path) -> None:
+    out_json = tmp_path / "conjecture.json"
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(EXAMPLES / "min_norm_conjecture.py"),
+            "--quick",
+            "--json",
+            str(out_json),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "6 instances" in run.stdout and "conjecture (min-norm path continuous):" in run.stdout
+    records = json.loads(out_json.read_text())
+    assert records and all(r["verdict"] in VERDICTS for r in records)
+    for record in records:  # every bracket is certified at both ends and narrowed as asked
+        assert record["lam_lo_float"] < record["lam_hi_float"]
+        if record["verdict"] == "jump":
+            assert record["confirmation"] in ("confirmed", "refuted")
+
+
+VERDICTS = ("continuous", "jump", "unresolved", "undetermined")

@@ -508,6 +508,7 @@ class Path:
     solves_used: int = 0
     continuations_used: int = 0
     interval_tests_used: int = 0
+    interval_proofs: tuple[Verification, ...] = field(default=(), repr=False)
     max_solves: int = DEFAULT_MAX_SOLVES
     rel_width: Fraction = DEFAULT_REL_WIDTH
 
@@ -617,6 +618,7 @@ def path(
         sampler.solves,
         sampler.continuations,
         prover.tests,
+        tuple(prover.proofs),
         max_solves,
         rel_width,
     )
@@ -713,6 +715,7 @@ class _IntervalProver:
 
     def __init__(self, factory, budget: int, cache: dict) -> None:
         self.factory, self.budget, self.tests, self.cache = factory, budget, 0, cache
+        self.proofs: list[Verification] = []  # one per proved piece, with its certificate
 
     def proved_length(self, lo: PathPoint, hi: PathPoint) -> Fraction:
         """The length of the proved part ``[lo.lam, a]`` of ``[lo.lam, hi.lam]``."""
@@ -728,6 +731,7 @@ class _IntervalProver:
                 state.output_bias, a, b, self.cache,
             )  # fmt: skip
             if outcome.status == "verified":
+                self.proofs.append(outcome)
                 a, width = b, 2 * width
             else:
                 width /= 2

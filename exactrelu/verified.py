@@ -84,6 +84,14 @@ the theorem holds for every C, so C is not stored), check ``K(X) ⊂ interior(X)
 conditions above on X in ball arithmetic, with ``‖Z_bᵀ r + A_bᵀ μ_b‖ < λ`` for every block that
 is not tied, and the tied blocks recomputed from the patterns (they must equal "cells").
 
+A proved λ interval (:func:`verify_interval`) has a file of its own, kind ``"verified_interval"``
+(``Verification.certificate``): the problem's header with ``lam_interval`` (the problem's scale)
+instead of ``lam``, the pattern list with its completeness certificate, and a section with the
+same neurons, block multipliers valid at both ends of the interval, and
+``"tube": {"mid", "slope", "rad"}`` instead of the box: ``x(λ_s) ∈ mid + (λ_s − λ_m)·slope +
+[−rad, rad]`` for every λ_s of the interval (sum scale, λ_m its midpoint).  Format, proof and
+the checker's items: ``proofs/verified.md``, "λ intervals".
+
 The engine bounds the blocks with exact integers rather than balls (all blocks at once): with a
 dyadic ``r₀`` near the box, ``‖c_b(r) + A_bᵀμ‖ <= ‖c_b(r₀) + A_bᵀμ‖ + ‖e‖`` for every r in the
 box, ``e_j = Σ_k |r_k − r₀_k| |x̃_kj|``, and the first norm is an exact integer computation over
@@ -245,14 +253,40 @@ class VerifiedStructure:
 
 
 @dataclass(frozen=True)
+class IntervalProof:
+    """The data of a proved λ interval (:func:`verify_interval`), rendered into its certificate
+    (kind ``"verified_interval"``, ``proofs/verified.md``) on first use: the program's pattern
+    list and the block multipliers can be large, and a path proves many intervals."""
+
+    problem: object = field(repr=False)
+    core: dict = field(repr=False)
+    multiplier_tables: tuple = field(repr=False)
+
+    def certificate(self) -> dict:
+        entries = [entry for table in self.multiplier_tables for entry in table.entries()]
+        section = {**self.problem.pattern_core(), **self.core["certificate"]}
+        return {**self.core, "certificate": {**section, "block_multipliers": entries}}
+
+
+@dataclass(frozen=True)
 class Verification:
     """The outcome of an attempt: ``"verified"`` (with ``structure``), ``"undecided"`` (the
     checks that could not be decided are in ``failures``), or ``"unavailable"`` (nothing to
-    verify, e.g. an unpolished float solution; the reason is in ``failures``)."""
+    verify, e.g. an unpolished float solution; the reason is in ``failures``).
+
+    ``certificate`` is the checkable certificate of a λ interval proved by
+    :func:`verify_interval` (``lam_lo < lam_hi``, model ``relu``), else None; a point result
+    carries its certificate in ``structure``."""
 
     status: str
     failures: tuple[str, ...]
     structure: VerifiedStructure | None = None
+    interval: IntervalProof | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def certificate(self) -> dict | None:
+        """The ``"verified_interval"`` certificate (built on first use), or None."""
+        return None if self.interval is None else self.interval.certificate()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,13 +357,18 @@ def verify_interval(
     """Prove that ``neurons`` are exactly the neurons of the optimum for **every** λ in
     ``[lam_lo, lam_hi]`` (the problem's scale; THEORY §8, ``proofs/verified.md``).
 
-    The Krawczyk test runs with ``λ²`` an interval: the Jacobian does not depend on λ, so
-    ``K(X, Λ) ⊂ interior(X)`` gives, for each λ in Λ, exactly one solution of the reduced system
-    in the box X; the strict checks on X (α > 0, primal feasibility, face multipliers) do not
-    involve λ, and every block not tied to a neuron is bounded below ``lam_lo``.  So the structure
-    is constant on the whole interval.  ``residual``, ``alpha`` (and ``output_bias``) are a float
+    The Krawczyk test runs on a tube ``x̃ + t ẋ + Z`` around the tangent at the midpoint λ_m
+    (t = λ − λ_m, :meth:`_Verifier.tube_krawczyk`): for each λ of the interval exactly one
+    solution of the reduced system lies in ``x̃ + t ẋ + Z``.  The strict checks (α > 0, primal
+    feasibility, face multipliers) hold on the whole tube, and every block not tied to a neuron
+    is bounded below λ at both ends with the same multipliers, which covers the interval by
+    convexity in t.  So the structure is constant on the whole interval (proofs/verified.md,
+    "λ intervals").  ``residual``, ``alpha`` (and ``output_bias``) are a float
     start near the middle of the interval; the outcome has no ``structure`` (one λ has no single
-    optimum to enclose).  ``cache`` as in :func:`verify_neurons`.
+    optimum to enclose), but when ``lam_lo < lam_hi`` and the model is ``relu`` a verified
+    outcome has a ``certificate`` (kind ``"verified_interval"``, checked by
+    ``exactrelu.checker``; format in ``proofs/verified.md``).  ``cache`` as in
+    :func:`verify_neurons`.
     """
     if not 0 < lam_lo <= lam_hi:
         raise ValueError("need 0 < lam_lo <= lam_hi")
@@ -727,17 +766,23 @@ class _Verifier:
         alpha = [x[n + i] + T * x_dot[n + i] + arb(0, radii[n + i]) for i in range(p)]
         hull = _column([x[k] + T * x_dot[k] + arb(0, radii[k]) for k in range(n)])
         self.check_neurons(hull, alpha)
-        self.check_faces(hull)
-        mids = [_fraction(v) for v in x[:n]]
-        slope = [_fraction(v) for v in x_dot[:n]]
+        multipliers = self.check_faces(hull)
+        mids = [_fraction(v) for v in x]
+        slope = [_fraction(v) for v in x_dot]
         ends = [
-            ([m + sign * self.half_width * d for m, d in zip(mids, slope, strict=True)], lam)
+            (
+                [m + sign * self.half_width * d for m, d in zip(mids[:n], slope[:n], strict=True)],
+                lam,
+            )
             for sign, lam in ((-1, self.lam_low), (1, self.lam_high))
         ]
-        self.bound_blocks(ends, max(radii[:n]))
+        tables = self.bound_blocks(ends, max(radii[:n]))
         if self.failures:
             return Verification("undecided", tuple(self.failures))
-        return Verification("verified", ())
+        if self.gated:  # the checker defines verified certificates for ReLU blocks only
+            return Verification("verified", ())
+        core = self.interval_core(mids, slope, radii, multipliers)
+        return Verification("verified", (), interval=IntervalProof(self.problem, core, tables))
 
     def tube_krawczyk(self, x: list[arb], C: arb_mat, C_float: np.ndarray):
         """Krawczyk along the tangent.  With ẋ the float tangent (``J(x̃) ẋ = (0, λ_m·1, 0)``,
@@ -777,12 +822,17 @@ class _Verifier:
             E = identity - C * self.jacobian(hull)
             K = E * _column([arb(0, rad) for rad in radii]) - CG
             if all(K[i, 0].abs_upper() < arb(radii[i]) for i in range(N)):
-                # the zero z(t) ∈ Z also lies in K(Z): shrink Z to it (Neumaier 1990, §5.1)
+                # the zero z(t) ∈ Z also lies in K(Z): shrink Z to it (Neumaier 1990, §5.1),
+                # keeping only boxes that pass the test themselves (the certificate's box is
+                # re-tested by the checker)
                 for _ in range(CONTRACTIONS):
-                    radii = [min(rad, float(K[i, 0].abs_upper())) for i, rad in enumerate(radii)]
-                    hull = [x[i] + T * x_dot[i] + arb(0, radii[i]) for i in range(N)]
+                    shrunk = [min(rad, float(K[i, 0].abs_upper())) for i, rad in enumerate(radii)]
+                    hull = [x[i] + T * x_dot[i] + arb(0, shrunk[i]) for i in range(N)]
                     E = identity - C * self.jacobian(hull)
-                    K = E * _column([arb(0, rad) for rad in radii]) - CG
+                    K = E * _column([arb(0, rad) for rad in shrunk]) - CG
+                    if not all(K[i, 0].abs_upper() < arb(shrunk[i]) for i in range(N)):
+                        break
+                    radii = shrunk
                 return x_dot, radii
             # ε-inflation (Rump): the next box is the image, enlarged
             radii = [max(1.5 * float(K[i, 0].abs_upper()), rad) for i, rad in enumerate(radii)]
@@ -1061,6 +1111,70 @@ class _Verifier:
         return table, ok
 
     # -- the result -----------------------------------------------------------------------------
+    def listed(self, data: _NeuronData) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+        """A neuron's face (nonzero rows), active rows off the face and tied cells, as listed."""
+        face = tuple(k for k in data.face if any(self.rows[k]))
+        active = tuple(int(k) for k in np.nonzero(data.neuron.active)[0] if k not in data.face)
+        return face, active, tuple(int(c) for c in data.cells)
+
+    def neuron_entries(self, multipliers: list[list]) -> list[dict]:
+        """The certificate's neurons (format in the module docstring); ``multipliers`` is the
+        output of :meth:`check_faces` (without LICQ it names each tied cell's basis)."""
+        out = []
+        for data, found in zip(self.data, multipliers, strict=True):
+            face, active, cells = self.listed(data)
+            entry = {
+                "sign": data.neuron.sign,
+                "active": list(active),
+                "face": list(face),
+                "hyperplanes": [
+                    {
+                        "representative": h.representative,
+                        "rows": list(h.rows),
+                        "ratios": [rational_str(c) for c in h.ratios],
+                    }
+                    for h in data.hyperplanes
+                ],
+                "cells": list(cells),
+            }
+            if not data.licq:
+                entry["cell_bases"] = [
+                    {"cell": cell, "rows": list(rows)} for cell, rows, _ in found
+                ]
+            out.append(entry)
+        return out
+
+    def interval_core(self, mids, slope, radii, multipliers) -> dict:
+        """The ``"verified_interval"`` certificate without the pattern list and the block
+        multipliers (:class:`IntervalProof` adds them): the tube ``x̃ + t ẋ + Z`` in the
+        unknowns (r, α[, β]) of the sum scale, t = λ_s − λ_m."""
+        divisor = self.problem.lam_sum / self.problem.lam  # λ_s = λ · divisor
+        header = {key: v for key, v in self.problem.describe().items() if key != "lam"}
+        return {
+            "kind": "verified_interval",
+            "version": 1,
+            **header,
+            "lam_interval": [
+                rational_str(self.lam_low / divisor),
+                rational_str(self.lam_high / divisor),
+            ],
+            "status": "verified",
+            "claims": {"neurons": "verified", "unique_network": "verified", "tube": "verified"},
+            "unique_network": True,
+            "unique_convex": all(len(data.cells) == 1 for data in self.data),
+            "certificate": {
+                "method": "krawczyk_tube",
+                "precision_bits": PRECISION,
+                "unknowns": "r[0..n-1], alpha[0..p-1], beta (only with an output bias)",
+                "neurons": self.neuron_entries(multipliers),
+                "tube": {
+                    "mid": [rational_str(v) for v in mids],
+                    "slope": [rational_str(v) for v in slope],
+                    "rad": [rational_str(Fraction(v)) for v in radii],
+                },
+            },
+        }
+
     def structure(self, x, radii, balls, directions, multipliers, tables) -> VerifiedStructure:
         r, alpha, beta = self.split(balls)
         lam = _arb(self.lam)
@@ -1069,14 +1183,13 @@ class _Verifier:
             a = alpha[i]
             scale1 = (a / lam).sqrt()
             w2 = (a * lam).sqrt() * data.neuron.sign
+            face, active, cells = self.listed(data)
             neurons.append(
                 VerifiedNeuron(
                     sign=data.neuron.sign,
-                    face=tuple(k for k in data.face if any(self.rows[k])),
-                    active=tuple(
-                        int(k) for k in np.nonzero(data.neuron.active)[0] if k not in data.face
-                    ),
-                    cells=tuple(int(c) for c in data.cells),
+                    face=face,
+                    active=active,
+                    cells=cells,
                     alpha=_ball(a),
                     direction=tuple(_ball(v) for v in directions[i]),
                     W1=tuple(_ball(scale1 * v) for v in directions[i]),
@@ -1103,33 +1216,7 @@ class _Verifier:
             "model": "gated" if self.gated else "relu",
             "output_bias": self.output_bias,
             "unknowns": "r[0..n-1], alpha[0..p-1], beta (only with an output bias)",
-            "neurons": [
-                {
-                    "sign": data.neuron.sign,
-                    "active": list(nu.active),
-                    "face": list(nu.face),
-                    "hyperplanes": [
-                        {
-                            "representative": h.representative,
-                            "rows": list(h.rows),
-                            "ratios": [rational_str(c) for c in h.ratios],
-                        }
-                        for h in data.hyperplanes
-                    ],
-                    "cells": list(nu.cells),
-                    **(
-                        {}
-                        if data.licq
-                        else {
-                            "cell_bases": [
-                                {"cell": cell, "rows": list(rows)}
-                                for cell, rows, _ in nu.cell_multipliers
-                            ]
-                        }
-                    ),
-                }
-                for data, nu in zip(self.data, neurons, strict=True)
-            ],
+            "neurons": self.neuron_entries(multipliers),
             "box": {
                 "mid": [rational_str(_fraction(v)) for v in x],
                 "rad": [rational_str(Fraction(v)) for v in radii],

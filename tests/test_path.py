@@ -140,9 +140,14 @@ def test_path_breakpoints_match_dense_sweep(tmp_path):
         if point.status == "verified":
             assert point.conditions["licq"] is True and point.unique_network
 
-    # every grid point's certificate is accepted by the independent checker
     rows = [[Fraction(v) for v in row] for row in LINE_X]
     ys = [Fraction(v) for v in LINE_Y]
+    # every proved piece of an interval carries a certificate the checker accepts
+    assert result.interval_proofs
+    for proof in result.interval_proofs[:5]:
+        document = json.loads(json.dumps(proof.certificate))
+        assert check_certificate(document, rows, ys).startswith("valid")
+    # every grid point's certificate is accepted by the independent checker
     for point in result.points:
         assert check_certificate(json.loads(json.dumps(point.certificate())), rows, ys).startswith(
             "valid"

@@ -12,7 +12,7 @@ solver, no engine code: the preconditioner, the Jacobian and every enclosure are
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -66,19 +66,19 @@ def check_verified_optimal_set(
     n, p = len(program.rows), len(neurons)
     size = n + p + (1 if program.output_bias else 0)
     mids, rads = _box(section, size)  # K6
-    bits = section.get("precision_bits")
-    precision = _MIN_PRECISION
-    if type(bits) is int:
-        precision = min(max(_MIN_PRECISION, bits + 64), _MAX_PRECISION)
-    with ctx.workprec(precision):
+    with ctx.workprec(precision(section)):
         system = _System(program, neurons)
         box = [_ball(m, r) for m, r in zip(mids, rads, strict=True)]
         tight, contraction = system.krawczyk(mids, rads, box)  # K7
         r_box = _column(box[:n])
+
+        def on_box(L: fmpq_mat) -> arb_mat:
+            return arb_mat(L) * r_box
+
         _alphas_positive(mids, rads, n, p)  # K8
         for j, nu in enumerate(neurons):
-            _signs(j, nu, r_box, program)  # K9
-            _face_multipliers(j, nu, r_box)  # K10
+            _signs(j, nu, on_box, program)  # K9
+            _face_multipliers(j, nu, on_box)  # K10
         untied = _blocks(section, program, neurons, mids[:n], rads[:n])  # K11
         claims = _Enclosures(system, tight)
         _claims(cert, program, neurons, claims)  # K12-K14
@@ -95,17 +95,25 @@ def check_verified_optimal_set(
 # K1-K3: the data, the program and the certificate's header
 
 
-def _program(cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fraction] | None):
-    """K1 (as D1 of proofs/duality.md) and K2 (D2: the pattern list, complete for "all")."""
-    if cert.get("kind") != "optimal_set" or cert.get("version") != 1:
-        raise CheckFailure("expected kind 'optimal_set' version 1")
+def _program(
+    cert: dict,
+    X: Sequence[Sequence[Fraction]],
+    y: Sequence[Fraction] | None,
+    kind: str = "optimal_set",
+    read_lam: Callable[[dict, int], Fraction] = program_lam,
+):
+    """K1 (as D1 of proofs/duality.md) and K2 (D2: the pattern list, complete for "all");
+    ``kind`` and ``read_lam`` (λ_s from the file) differ for ``"verified_interval"`` files
+    (items T1-T2 of proofs/verified.md)."""
+    if cert.get("kind") != kind or cert.get("version") != 1:
+        raise CheckFailure(f"expected kind {kind!r} version 1")
     n, d = _field(cert, "n", int), _field(cert, "d", int)
     if (n, d) != (len(X), len(X[0]) if X else 0):
         raise CheckFailure(
             f"certificate is for n={n}, d={d}; the data has n={len(X)}, d={len(X[0]) if X else 0}"
         )
     if y is None:
-        raise CheckFailure("an optimal_set certificate needs data with a target y")
+        raise CheckFailure(f"a {kind} certificate needs data with a target y")
     bias = _field(cert, "bias", bool)
     # The option; the enclosure of β is "output_bias_value" (K3 checks the certificate agrees).
     section = _field(cert, "certificate", dict)
@@ -113,8 +121,8 @@ def _program(cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fraction] 
     if cert.get("scale") not in ("sum", "mean"):
         raise CheckFailure(f"scale must be sum or mean, got {cert.get('scale')!r}")
     if cert.get("model") != "relu":
-        raise CheckFailure("verified optimal_set certificates are defined for model relu only")
-    lam = program_lam(cert, n)
+        raise CheckFailure(f"verified {kind} certificates are defined for model relu only")
+    lam = read_lam(cert, n)
     input_options(cert)
     require_data_hash(cert, X, y)
     rows = [[*x, Fraction(1)] if bias else list(x) for x in X]
@@ -329,6 +337,15 @@ def _cell_rows(j, bases, cells, program: Program, s: int, face, complement: fmpq
 # K6-K7: the box and the Krawczyk test
 
 
+def precision(section: dict) -> int:
+    """Bits of the checker's balls: the engine's ``precision_bits`` + 64, within bounds
+    (precision affects how tight the balls are, never soundness)."""
+    bits = section.get("precision_bits")
+    if type(bits) is not int:
+        return _MIN_PRECISION
+    return min(max(_MIN_PRECISION, bits + 64), _MAX_PRECISION)
+
+
 def _parse_ball(obj: object, what: str) -> Ball:
     if not isinstance(obj, dict):
         raise CheckFailure(f"{what} must be an enclosure {{mid, rad}}")
@@ -449,11 +466,14 @@ class _System:
             rows.append([arb(1)] * n + zeros)
         return arb_mat(rows)
 
-    def krawczyk(self, mids, rads, box: list[arb]) -> tuple[list[arb], Fraction]:
+    def krawczyk(
+        self, mids, rads, box: list[arb], value: arb_mat | None = None
+    ) -> tuple[list[arb], Fraction]:
         """K7: with C the midpoint of the inverse of J(x̃) (any matrix would do) check
         ``K(X) − x̃ = −C G(x̃) + (I − C J(X))·[−ρ, ρ]`` lies strictly inside ``[−ρ, ρ]``;
         returns the balls of K(X) (they contain the unique zero) and the largest ratio
-        ``sup|K_i − x̃_i| / ρ_i``."""
+        ``sup|K_i − x̃_i| / ρ_i``.  For a tube ``value`` encloses G on the centre line
+        instead of ``G(x̃)`` and ``box`` is the tube's hull (T6)."""
         center = [_arb(m) for m in mids]
         try:
             C = self.jacobian(center).inv().mid()
@@ -461,7 +481,8 @@ class _System:
             raise CheckFailure("the Jacobian at the box midpoint is singular") from None
         identity = arb_mat([[int(a == b) for b in range(self.size)] for a in range(self.size)])
         delta = _column([arb(0, fmpq(r.numerator, r.denominator)) for r in rads])
-        step = (identity - C * self.jacobian(box)) * delta - C * self.equations(center)
+        value = self.equations(center) if value is None else value
+        step = (identity - C * self.jacobian(box)) * delta - C * value
         tight, ratio = [], Fraction(0)
         for i in range(self.size):
             mid, rad = _exact(step[i, 0])
@@ -487,10 +508,14 @@ def _alphas_positive(mids, rads, n: int, p: int) -> None:
             raise CheckFailure(f"neuron {j}: alpha > 0 does not hold on the box")
 
 
-def _signs(j: int, nu: _Neuron, r: arb_mat, program: Program) -> None:
+Linear = Callable[[fmpq_mat], arb_mat]
+"""Balls of ``L r`` for every r of the enclosure (the box, or a tube: T8-T9)."""
+
+
+def _signs(j: int, nu: _Neuron, linear: Linear, program: Program) -> None:
     """K9: ``x̃_k·v_ν > 0`` on the active rows, ``< 0`` on the other nonzero rows off the face
     (on the face ``x̃_k·v_ν = 0`` by construction: ``v_ν ∈ L_ν``)."""
-    values = arb_mat(nu.XV) * r
+    values = linear(nu.XV)
     face, active = set(nu.face), set(nu.active)
     for k, row in enumerate(program.rows):
         if k in face or not any(row):
@@ -498,17 +523,19 @@ def _signs(j: int, nu: _Neuron, r: arb_mat, program: Program) -> None:
         value = values[k, 0]
         if not (value > 0 if k in active else value < 0):
             raise CheckFailure(
-                f"neuron {j}: x̃_k·v does not have the stated sign on row {k} on the box"
+                f"neuron {j}: x̃_k·v does not have the stated sign on row {k} on the enclosure"
             )
 
 
-def _face_multipliers(j: int, nu: _Neuron, r: arb_mat) -> None:
+def _face_multipliers(j: int, nu: _Neuron, linear: Linear) -> None:
     """K10 (SCS): the face multipliers μ_S of every tied cell are > 0 on the box (with LICQ
     these are the side multipliers of THEORY §8 of the sides the cell lies on)."""
     for cell, (basis, rows) in nu.cell_rows.items():
-        values = arb_mat(rows) * r
+        values = linear(rows)
         if not all(values[t, 0] > 0 for t in range(len(basis))):
-            raise CheckFailure(f"neuron {j}, cell {cell}: face multipliers not > 0 on the box")
+            raise CheckFailure(
+                f"neuron {j}, cell {cell}: face multipliers not > 0 on the enclosure"
+            )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from exactrelu.patterns import CellEnumeration, enumerate_patterns
 from exactrelu.planted import PlantedInstance, planted
 from exactrelu.problem import Problem, Solution
 from exactrelu.prune import PruneResult, least_squares_prune, prune
+from exactrelu.stationary import Stationarity, stationary
 
 __all__ = [
     "AlphaNeuron",
@@ -29,6 +30,7 @@ __all__ = [
     "ProblemTooLargeError",
     "PruneResult",
     "Solution",
+    "Stationarity",
     "VerifiedOptimalSet",
     "as_dataset",
     "certify",
@@ -41,5 +43,6 @@ __all__ = [
     "planted",
     "prune",
     "read_data",
+    "stationary",
 ]
 __version__ = "0.1.0"

@@ -78,6 +78,32 @@ def _parser() -> argparse.ArgumentParser:
     _problem_options(prune)
     prune.set_defaults(run=_run_prune)
 
+    stationary = commands.add_parser(
+        "stationary", help="is a network a stationary point? its own cells, violated constraints"
+    )
+    _data_options(stationary)
+    stationary.add_argument("--network", required=True, help="network JSON {W1, w2, bias}")
+    stationary.add_argument(
+        "--alpha-form",
+        action="store_true",
+        help="use the exact alpha_form of the --network file (e.g. a solve output)",
+    )
+    _problem_options(stationary)
+    stationary.set_defaults(run=_run_stationary)
+
+    sensitivity = commands.add_parser(
+        "sensitivity", help="derivatives of the optimum with respect to λ, y or X (LICQ, SCS)"
+    )
+    _data_options(sensitivity)
+    _problem_options(sensitivity)
+    sensitivity.add_argument("--wrt", choices=("lam", "y", "X"), default="lam")
+    sensitivity.add_argument(
+        "--direction",
+        help="lam: a step, read exactly (default 1); y: a CSV file of n numbers (one column); "
+        "X: a CSV file of n rows of d numbers (patterns held fixed)",
+    )
+    sensitivity.set_defaults(run=_run_sensitivity)
+
     path = commands.add_parser("path", help="the regularization path on a grid, breakpoints")
     _data_options(path)
     path.add_argument("--lam-min", required=True, help="smallest λ of the grid (exact)")
@@ -85,9 +111,26 @@ def _parser() -> argparse.ArgumentParser:
     path.add_argument("--points", type=int, default=20, help="grid points, geometric (default 20)")
     path.add_argument("--output-bias", action="store_true", help="unregularized output bias")
     path.add_argument("--scale", choices=SCALES, default="sum")
-    path.add_argument("--max-solves", type=int, default=200, help="budget of solves (default 200)")
+    path.add_argument(
+        "--max-solves", type=int, default=200, help="budget of samples, solves included (200)"
+    )
+    path.add_argument(
+        "--rel-width", default="1/10000", help="bracket width of a breakpoint, relative (1/10000)"
+    )
+    path.add_argument(
+        "--interval-tests",
+        type=int,
+        default=200,
+        help="budget of ball tests proving intervals constant (default 200; 0 = none)",
+    )
     path.add_argument("--json", metavar="OUT", help="write the path (JSON); '-' for stdout")
     path.add_argument("--plot", metavar="PNG", help="plot neuron norms and the fit against λ")
+    path.add_argument(
+        "--certificates",
+        metavar="DIR",
+        help="write each grid point's certificate (optimal set, or solve) and each proved "
+        "interval's (verified_interval) for `exactrelu check`",
+    )
     path.set_defaults(run=_run_path)
 
     check = commands.add_parser("check", help="verify a certificate with the independent checker")
@@ -97,6 +140,18 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="the main job on bundled data")
     demo.set_defaults(run=_run_demo)
+
+    selftest = commands.add_parser(
+        "selftest", help="check the theory on generated cases (property suite, Hypothesis)"
+    )
+    selftest.add_argument(
+        "--examples", type=int, default=200, help="examples in total, shared by the properties"
+    )
+    selftest.add_argument("--seed", type=int, default=0, help="Hypothesis seed (default 0)")
+    selftest.add_argument(
+        "--property", action="append", default=[], help="run only this property (repeatable)"
+    )
+    selftest.set_defaults(run=_run_selftest)
     return parser
 
 
@@ -247,6 +302,38 @@ def _run_prune(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_stationary(args: argparse.Namespace) -> int:
+    from exactrelu.networks import alpha_form_from_json
+    from exactrelu.stationary import stationary
+
+    problem = _problem(args)
+    if args.alpha_form:
+        try:
+            form = json.loads(Path(args.network).read_text())["alpha_form"]
+            neurons = alpha_form_from_json(form["neurons"], problem.lam_sum)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ExactReluInputError(f"{args.network}: no alpha_form ({exc})") from None
+        result = stationary(problem, neurons, output_bias=form.get("output_bias"))
+    else:
+        result = stationary(problem, _read_network_for(problem, args.network))
+    out = sys.stderr if args.json == "-" else sys.stdout
+    print(
+        f"stationary: {result.stationary}; optimal for its {len(result.subprogram_patterns)} own "
+        f"cells: {result.subprogram_optimal}; globally optimal: {result.globally_optimal}; "
+        f"{len(result.violated)} violated dual constraints; status {result.status}",
+        file=out,
+    )
+    if result.improving_network is not None:
+        print(
+            f"improving network: width {result.improving_network.width}, objective "
+            f"{float(result.improving_objective):.12g} < {float(result.objective):.12g}",
+            file=out,
+        )
+    if args.json:
+        _write_json(result.to_json(), args.json)
+    return 0
+
+
 def _run_optimal_set(args: argparse.Namespace) -> int:
     from exactrelu.optimal_set import optimal_set
 
@@ -269,6 +356,43 @@ def _run_optimal_set(args: argparse.Namespace) -> int:
         f"blocks); {len(result.vertices)} minimal networks (sizes {sizes}), "
         f"{result.count_minimal_convex} at the block level; unique network: "
         f"{result.unique_network}; fewest neurons m* = {result.min_width}; "
+        f"{time.perf_counter() - start:.2f} s",
+        file=out,
+    )
+    if args.json:
+        _write_json(result.to_json(), args.json)
+    return 0
+
+
+def _direction_option(wrt: str, text: str | None) -> object:
+    """``--direction``: a rational step for λ, else a CSV file read exactly (δy or δX)."""
+    if wrt == "lam":
+        return None if text is None else parse_rational(text, "--direction")
+    shape = "n numbers in one column" if wrt == "y" else "n rows of d numbers"
+    if text is None:
+        raise ExactReluInputError(f"--wrt {wrt} needs --direction FILE (a CSV of {shape})")
+    rows = read_data(text, target="none").X
+    if wrt == "X":
+        return rows
+    if len(rows[0]) != 1:
+        raise ExactReluInputError(f"--direction for --wrt y must be a CSV of {shape}")
+    return [row[0] for row in rows]
+
+
+def _run_sensitivity(args: argparse.Namespace) -> int:
+    from exactrelu.optimal_set import optimal_set
+    from exactrelu.sensitivity import sensitivity
+
+    problem = _problem(args)
+    direction = _direction_option(args.wrt, args.direction)
+    start = time.perf_counter()
+    result = sensitivity(optimal_set(problem, problem.solve(_tol(args))), args.wrt, direction)
+    out = sys.stderr if args.json == "-" else sys.stdout
+    print(
+        f"status {result.status}: derivative along {args.wrt} of the optimum "
+        f"({len(result.alpha)} neurons; LICQ and SCS hold, {result.conditions.status}); "
+        f"dα ≈ {[float(a) for a in result.alpha]}, max |dr| ≈ "
+        f"{max((abs(float(v)) for v in result.residual), default=0.0):.6g}; "
         f"{time.perf_counter() - start:.2f} s",
         file=out,
     )
@@ -305,19 +429,57 @@ def _run_path(args: argparse.Namespace) -> int:
         target=args.target,
     )
     start = time.perf_counter()
-    result = path(problem, grid, max_solves=args.max_solves)
+    result = path(
+        problem,
+        grid,
+        rel_width=parse_rational(args.rel_width, "--rel-width"),
+        max_solves=args.max_solves,
+        interval_tests=args.interval_tests,
+    )
     out = sys.stderr if args.json == "-" else sys.stdout
     document = result.to_json()
     print(
         f"{len(grid)} grid points, {len(document['breakpoints'])} breakpoints bracketed, "
-        f"{document['solves_used']} solves; λ_max ≈ {document['lam_max']['float']:.10g}; "
-        f"{time.perf_counter() - start:.2f} s",
+        f"{document['samples_used']} samples ({document['solves_used']} solves, "
+        f"{document['continuations_used']} continuations); λ_max ≈ "
+        f"{document['lam_max']['float']:.10g}; {time.perf_counter() - start:.2f} s",
         file=out,
     )
+    for point in document["points"]:
+        conditions = point["conditions"] or {}
+        print(
+            f"  λ = {float(Fraction(point['lam'])):.6g}: {point['status']}, |E| = {point['E']}, "
+            f"|S| = {point['S']}, unique network {point['unique_network']}, LICQ "
+            f"{conditions.get('licq')}, SCS {conditions.get('scs')}",
+            file=out,
+        )
     for b in document["breakpoints"]:
-        print(f"  breakpoint in [{b['lam_lo']}, {b['lam_hi']}]", file=out)
+        print(
+            f"  breakpoint in [{b['lam_lo_float']:.8g}, {b['lam_hi_float']:.8g}]: {b['verdict']}"
+            f" (min-norm change {b['min_norm_change']:.3g})",
+            file=out,
+        )
+    for i in document["intervals"]:
+        print(
+            f"  interval [{float(Fraction(i['lam_lo'])):.8g}, {float(Fraction(i['lam_hi'])):.8g}]"
+            f": {i['verdict']} ({100 * i['proved_fraction']:.0f}% proved)",
+            file=out,
+        )
     if args.plot:
         plot_path(result, args.plot)
+    if args.certificates:
+        folder = Path(args.certificates)
+        folder.mkdir(parents=True, exist_ok=True)
+        for i, point in enumerate(result.points):
+            _write_json(point.certificate(), str(folder / f"point-{i:03d}.json"))
+        proofs = [proof.certificate for proof in result.interval_proofs if proof.certificate]
+        for i, certificate in enumerate(proofs):
+            _write_json(certificate, str(folder / f"interval-{i:03d}.json"))
+        print(
+            f"  {len(result.points)} point and {len(proofs)} interval certificates in {folder}/"
+            " (exactrelu check)",
+            file=out,
+        )
     if args.json:
         _write_json(document, args.json)
     return 0
@@ -370,6 +532,20 @@ def _run_demo(args: argparse.Namespace) -> int:
     from exactrelu.demo import run_demo
 
     return run_demo()
+
+
+def _run_selftest(args: argparse.Namespace) -> int:
+    from exactrelu.properties import PROPERTIES
+    from exactrelu.selftest import main
+
+    if args.examples < 1:
+        raise ExactReluInputError(f"--examples must be >= 1, got {args.examples}")
+    for name in args.property:
+        if name not in PROPERTIES:
+            raise ExactReluInputError(
+                f"unknown --property {name!r}; one of: {', '.join(PROPERTIES)}"
+            )
+    return main(args.examples, args.seed, args.property)
 
 
 if __name__ == "__main__":

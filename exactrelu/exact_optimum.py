@@ -199,7 +199,8 @@ def _on_its_side(rows, nu: Neuron, v) -> bool:
         if k in face:
             continue
         value = _dot(row, v)
-        if (value > 0) != bool(nu.active[k]) or value == 0:
+        # x̃_k·v = 0 off the float face: v lies on a larger face, row k adds 0 to the fit
+        if value != 0 and (value > 0) != bool(nu.active[k]):
             return False
     return True
 

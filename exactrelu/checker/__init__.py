@@ -5,7 +5,9 @@ parser and hash (``data.py``, proofs/data.md), its own arrangement combinatorics
 (``arrangement.py``), and one module per certificate kind (``patterns.py``, proofs/patterns.md;
 ``duality.py`` with ``network.py`` for solve and certify, proofs/duality.md; ``optimal_set.py``
 for optimal sets, proofs/optimal_set.md and proofs/minimality.md; ``verified.py`` for optimal
-sets with an irrational optimum, proofs/verified.md).  Only Python ints, Fractions, numpy integer
+sets with an irrational optimum, proofs/verified.md, and ``interval.py`` for structures proved
+on a whole λ interval, same file; ``stationary.py`` for stationary points,
+proofs/stationary.md).  Only Python ints, Fractions, numpy integer
 arrays with proven bounds, python-flint ``fmpq_mat`` exact rational matrices and, for
 ``verified`` claims only, python-flint ``arb`` ball arithmetic (rigorous enclosures) are used.
 """
@@ -20,8 +22,10 @@ from pathlib import Path
 from exactrelu.checker.data import data_sha256, exact_data, input_options, read_data
 from exactrelu.checker.duality import check_certify, check_solve
 from exactrelu.checker.failure import CheckFailure
+from exactrelu.checker.interval import check_verified_interval
 from exactrelu.checker.optimal_set import check_optimal_set
 from exactrelu.checker.patterns import check_patterns
+from exactrelu.checker.stationary import check_stationary
 
 __all__ = ["CHECKS", "CheckFailure", "check_certificate", "check_file", "data_sha256", "read_data"]
 
@@ -31,6 +35,8 @@ CHECKS: dict[str, Callable[[dict, list[list[Fraction]], list[Fraction] | None], 
     "solve": check_solve,  # proofs/duality.md
     "certify": check_certify,  # proofs/duality.md
     "optimal_set": check_optimal_set,  # proofs/optimal_set.md, proofs/minimality.md
+    "stationary": check_stationary,  # proofs/stationary.md
+    "verified_interval": check_verified_interval,  # proofs/verified.md, "λ intervals"
 }
 
 

@@ -112,7 +112,7 @@ def check_certify(cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fract
     if verdict == "inconclusive" and not gap > threshold:
         raise CheckFailure(f"verdict inconclusive but gap {gap} <= threshold")
     if verdict == "not_optimal":
-        reason = _improving(cert, program, objective - threshold)
+        reason = _improving(cert, program, objective, objective - threshold)
     elif verdict in ("optimal", "inconclusive"):
         extra = [
             name
@@ -137,8 +137,14 @@ def check_certify(cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fract
 
 
 def _program(
-    cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fraction] | None, kind: str
+    cert: dict,
+    X: Sequence[Sequence[Fraction]],
+    y: Sequence[Fraction] | None,
+    kind: str,
+    exempt: frozenset[tuple[int, int]] = frozenset(),
 ) -> Program:
+    """D1-D6; the blocks in ``exempt`` (claimed violated by a stationary file,
+    proofs/stationary.md) are left out of the feasibility checks D5-D6."""
     # D1: kind, version, options; n, d describe the data, data_sha256 is its hash, y is given.
     if cert.get("kind") != kind or cert.get("version") != 1:
         raise CheckFailure(
@@ -178,7 +184,7 @@ def _program(
         scope=scope,
         lower=Fraction(0),  # replaced by the verified bound below
     )
-    dual = _check_dual(_field(section, "dual", dict), program)
+    dual = _check_dual(_field(section, "dual", dict), program, exempt)
     return replace(program, lower=dual.lower, dual=dual)
 
 
@@ -224,7 +230,9 @@ def _pattern_matrix(patterns: list, n: int) -> np.ndarray:
     return (np.frombuffer(text, dtype=np.uint8) - ord("0")).reshape(len(patterns), n)
 
 
-def _check_dual(dual: dict, program: Program) -> DualPoint:
+def _check_dual(
+    dual: dict, program: Program, exempt: frozenset[tuple[int, int]] = frozenset()
+) -> DualPoint:
     """D3-D6: the dual certificate is feasible; returns it with the lower bound
     θ·zᵀy − ½θ²‖z‖² and the blocks where the bound θ‖v_b‖ <= λ_s is an equality."""
     n, signs = len(program.rows), _SIGNS[program.model]
@@ -251,12 +259,15 @@ def _check_dual(dual: dict, program: Program) -> DualPoint:
     bound = right * (Z * Q) ** 2
     tight = []
     for i, norm in enumerate((C * C).sum(axis=1).tolist()):
-        if left * norm > bound and any((i, s) not in blocks for s in signs):
+        plain = [s for s in signs if (i, s) not in blocks and (i, s) not in exempt]
+        if left * norm > bound and plain:
             raise CheckFailure(f"dual infeasible: block (pattern {i}, no mu) has θ‖v‖ > λ")
         if left * norm == bound:
-            tight += [(i, s) for s in signs if (i, s) not in blocks]
+            tight += [(i, s) for s in plain]
     # D6: blocks with multipliers: v = s·C[i]/(Z·Q) + Σ μ_k (2 p_ik − 1) x̃_k, over Z·Q·R.
     for (i, s), entries in blocks.items():
+        if (i, s) in exempt:
+            raise CheckFailure(f"block (pattern {i}, sign {s}) is exempt but has a mu entry")
         R = math.lcm(*(q for _, (_, q) in entries))
         w = [s * c * R for c in C[i].tolist()]
         for k, (p, q) in entries:
@@ -364,8 +375,9 @@ def _require_in_program(program: Program, vectors: Matrix, what: str, exact: boo
             raise CheckFailure(f"{what} {j} is not in the program: its pattern is not listed")
 
 
-def _improving(cert: dict, program: Program, bound: Fraction) -> str:
-    """D9: a not_optimal verdict exhibits a network whose exact objective is <= ``bound``."""
+def _improving(cert: dict, program: Program, objective: Fraction, bound: Fraction) -> str:
+    """D9: a not_optimal verdict exhibits a network whose exact objective is <= ``bound`` and
+    < ``objective``."""
     net = _network(cert, "improving_network", program, in_program=False)
     value = program.stated(nc_objective(program.rows, program.y, net, program.lam))
     _equal(cert, "improving_objective", value)
@@ -373,6 +385,8 @@ def _improving(cert: dict, program: Program, bound: Fraction) -> str:
         raise CheckFailure(f"improving_width must be {net.width}")
     if not value <= bound:
         raise CheckFailure(f"improving_objective {value} > objective - threshold {bound}")
+    if not value < objective:  # a zero threshold still needs a strictly better network
+        raise CheckFailure(f"improving_objective {value} is not below the objective {objective}")
     return f"a width-{net.width} network has objective {_short(value)} <= {_short(bound)}"
 
 
@@ -385,8 +399,21 @@ def _alpha_form(cert: dict, program: Program, net: Network, lower: Fraction) -> 
 
 
 def check_alpha_form(form: object, program: Program, b0: Fraction, lower: Fraction) -> Fraction:
-    """D10 for one α-form object (``b0``: the output bias when the form states none).  Gated:
-    each neuron also has a ``gate`` whose pattern is listed, sign 1, and fit ``α D_g X̃ v``."""
+    """D10 for one α-form object (``b0``: the output bias when the form states none): a valid
+    α-form (:func:`parse_alpha_form`) whose exact value is ``lower``."""
+    value, _, _ = parse_alpha_form(form, program, b0)
+    if value != lower:
+        raise CheckFailure(f"alpha_form objective {value} != lower bound {lower}")
+    return value
+
+
+def parse_alpha_form(
+    form: object, program: Program, b0: Fraction
+) -> tuple[Fraction, Network, list[Fraction]]:
+    """D10 without the lower bound: neurons of norm-λ directions, α >= 0, signs ±1, in the
+    program, and the stated ``objective`` its exact value.  Gated: each neuron also has a
+    ``gate`` whose pattern is listed, sign 1, and fit ``α D_g X̃ v``.  Returns the value, the
+    network ``W1 = v``, ``w2 = sα`` (the α-form's fit) and the α's."""
     gated = program.model == "gated"
     neurons = form.get("neurons") if isinstance(form, dict) else None
     if not isinstance(neurons, list) or not all(isinstance(v, dict) for v in neurons):
@@ -422,9 +449,23 @@ def check_alpha_form(form: object, program: Program, b0: Fraction, lower: Fracti
     value = program.stated(residual + program.lam**2 * sum(alphas, Fraction(0)))
     if rational(form.get("objective"), "alpha_form objective") != value:
         raise CheckFailure(f"alpha_form objective is not its exact value {value}")
-    if value != lower:
-        raise CheckFailure(f"alpha_form objective {value} != lower bound {lower}")
-    return value
+    # The stated scales, when given: W1 = W1_scale·v with W1_scale = √(α/λ), w2 = s·√(αλ).
+    for item, alpha in zip(neurons, alphas, strict=True):
+        for key, square in (("W1_scale", alpha / program.lam), ("w2_abs", alpha * program.lam)):
+            if item.get(key) is not None:
+                check_root(item[key], square, f"alpha_form {key}")
+    return value, as_network, alphas
+
+
+def check_root(text: object, square: Fraction, what: str) -> None:
+    """``"sqrt(q)"`` with q = square, or a rational t >= 0 with t² = square."""
+    if isinstance(text, str) and text.startswith("sqrt(") and text.endswith(")"):
+        ok = Fraction(*parse_rational(text[5:-1], what)) == square
+    else:
+        t = rational(text, what)
+        ok = t >= 0 and t * t == square
+    if not ok:
+        raise CheckFailure(f"{what} is not the square root of {square}")
 
 
 def _check_claims(cert: dict, kind: str, program: Program, optimum: bool, improving: bool) -> None:

@@ -13,7 +13,6 @@ from fractions import Fraction
 
 from flint import fmpq, fmpq_mat
 
-from exactrelu.checker.data import parse_rational
 from exactrelu.checker.duality import (
     Program,
     _equal,
@@ -22,6 +21,7 @@ from exactrelu.checker.duality import (
     _program,
     _short,
     check_alpha_form,
+    check_root,
 )
 from exactrelu.checker.failure import CheckFailure
 from exactrelu.checker.network import fit, nc_objective, rational, rational_vector
@@ -403,8 +403,8 @@ def _point(obj, what, program: Program, neurons, fits, y_hat, optimum) -> dict[i
         alpha = rational(item.get("alpha"), f"{what} alpha")
         if alpha <= 0:
             raise CheckFailure(f"{what}: alpha of neuron {j} is not > 0")
-        _root(item.get("W1_scale"), alpha / lam, f"{what} W1_scale")
-        _root(item.get("w2_abs"), alpha * lam, f"{what} w2_abs")
+        check_root(item.get("W1_scale"), alpha / lam, f"{what} W1_scale")
+        check_root(item.get("w2_abs"), alpha * lam, f"{what} w2_abs")
         beta[j] = alpha
     n = len(y_hat)
     f = [sum((beta[j] * fits[j][k] for j in beta), Fraction(0)) for k in range(n)]
@@ -423,17 +423,6 @@ def _point(obj, what, program: Program, neurons, fits, y_hat, optimum) -> dict[i
         obj, "network_objective", program.stated(nc_objective(program.rows, program.y, net, lam))
     )
     return beta
-
-
-def _root(text: object, square: Fraction, what: str) -> None:
-    """``"sqrt(q)"`` with q = square, or a rational t >= 0 with t² = square."""
-    if isinstance(text, str) and text.startswith("sqrt(") and text.endswith(")"):
-        ok = Fraction(*parse_rational(text[5:-1], what)) == square
-    else:
-        t = rational(text, what)
-        ok = t >= 0 and t * t == square
-    if not ok:
-        raise CheckFailure(f"{what} is not the square root of {square}")
 
 
 def _minimal_networks(cert, program, neurons, fits, y_hat, optimum, vertices) -> None:

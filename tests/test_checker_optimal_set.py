@@ -20,6 +20,7 @@ from flint import fmpq, fmpq_mat
 from exactrelu import Problem
 from exactrelu.checker import CheckFailure, check_certificate, check_file
 from exactrelu.optimal_set import optimal_set
+from exactrelu.planted import planted
 
 CASES = {
     # the brief's example: two neurons, each on a face shared by two cells
@@ -420,3 +421,17 @@ def test_min_norm_multiplier_needs_the_lp_fallback() -> None:
     # F_T F_Tᵀ w = g gives (Fᵀw)_1 = 1 > 0, an exact LP finds w = (1, w2) with w2 >= 1
     w = min_norm_multiplier([[F(1), F(1)], [F(0), F(-1)]], [F(1), F(0)], {0: F(1)})
     assert w is not None and w[0] == 1 and w[0] - w[1] <= 0
+
+
+def test_network_neurons_swapped_between_directions() -> None:
+    """A rational network with the optimal fit and objective that is not the network of its
+    α-form (a weight swapped between two neurons) is rejected (found by the mutation measure:
+    before O9 compared the network with its α-form, this one was accepted)."""
+    instance = planted(d=2, dependent=True, seed=0)
+    doc = json.loads(json.dumps(optimal_set(instance.problem()).to_json()))
+    X, y = [list(row) for row in instance.X], list(instance.y)
+    assert check_certificate(doc, X, y).startswith("valid")
+    W1 = doc["minimal_networks"][1]["network"]["W1"]
+    W1[0][1], W1[1][1] = W1[1][1], W1[0][1]
+    with pytest.raises(CheckFailure, match="not a neuron of its alpha_form"):
+        check_certificate(doc, X, y)

@@ -417,12 +417,33 @@ def _point(obj, what, program: Program, neurons, fits, y_hat, optimum) -> dict[i
     if program.stated(loss + lam**2 * sum(beta.values(), Fraction(0))) != optimum:
         raise CheckFailure(f"{what}: the α-form's value is not the optimum")
     net = _network(obj, "network", program, in_program=True)
+    if program.model == "relu":  # (gated neurons may share a direction: O9g checks gates)
+        _network_of_form(net, [neurons[j][:2] for j in index], what)
     if fit(program.rows, net) != y_hat:
         raise CheckFailure(f"{what}: the rational network does not have the optimal fit")
     _equal(
         obj, "network_objective", program.stated(nc_objective(program.rows, program.y, net, lam))
     )
     return beta
+
+
+def _network_of_form(net, listed: list[tuple[int, tuple[Fraction, ...]]], what: str) -> None:
+    """O9: every neuron of the rational network that is not zero has ``W1 = c v`` with c > 0
+    and ``sign(w2) = s`` for a listed α-form neuron (s, v), and every listed neuron appears."""
+    seen = set()
+    for i, (row, w) in enumerate(zip(net.W1, net.w2, strict=True)):
+        if w == 0 or not any(row):
+            continue  # a zero neuron computes nothing
+        for j, (s, v) in enumerate(listed):
+            k = next(t for t, value in enumerate(v) if value != 0)
+            c = row[k] / v[k]
+            if c > 0 and all(a == c * b for a, b in zip(row, v, strict=True)) and w * s > 0:
+                seen.add(j)
+                break
+        else:
+            raise CheckFailure(f"{what}: network neuron {i} is not a neuron of its alpha_form")
+    if len(seen) != len(listed):
+        raise CheckFailure(f"{what}: the network misses a neuron of its alpha_form")
 
 
 def _minimal_networks(cert, program, neurons, fits, y_hat, optimum, vertices) -> None:

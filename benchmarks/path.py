@@ -85,6 +85,7 @@ def bench(n: int, d: int, seed: int, points: int, max_solves: int) -> dict[str, 
             "solves": result.solves_used,
             "continuations": result.continuations_used,
             "interval_tests": result.interval_tests_used,
+            "interval_s": result.interval_seconds,
             "breakpoints": len(result.breakpoints),
             "resolved": resolved,
             "all_resolved": resolved == len(result.breakpoints),
@@ -162,7 +163,7 @@ def print_report(results: dict[str, list[dict[str, Any]]]) -> None:
             f"consistent with the path's: {row['consistent']} of {row['points']}; verdicts "
             f"{row['verdicts']}; intervals proved constant: {row['proved_intervals']} of "
             f"{row['intervals']} ({row['proved_length']:.4g} of {row['length']:.4g} in λ, "
-            f"{row['interval_tests']} ball tests)"
+            f"{row['interval_tests']} ball tests in {row['interval_s']:.1f} s of the path's)"
         )
         for b in row["breakpoint_list"]:
             flag = "" if b["resolved"] else " (unresolved: sample budget)"

@@ -30,6 +30,7 @@ proved when all of them are <= ``λ_max²``.  Otherwise an exact enclosure ``[lo
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 from math import isqrt
@@ -509,6 +510,7 @@ class Path:
     continuations_used: int = 0
     interval_tests_used: int = 0
     interval_proofs: tuple[Verification, ...] = field(default=(), repr=False)
+    interval_seconds: float = 0.0  # time spent proving intervals
     max_solves: int = DEFAULT_MAX_SOLVES
     rel_width: Fraction = DEFAULT_REL_WIDTH
 
@@ -524,6 +526,7 @@ class Path:
             "continuations_used": self.continuations_used,
             "samples_used": len(self.samples),
             "interval_tests_used": self.interval_tests_used,
+            "interval_seconds": self.interval_seconds,
             "max_solves": self.max_solves,
             "rel_width": rational_str(self.rel_width),
         }
@@ -608,7 +611,9 @@ def path(
         (_verdict(lo, hi, samples, rel_width) for lo, hi in brackets), key=lambda b: b.lam_lo
     )
     prover = _IntervalProver(factory, interval_tests, sampler.cache)
+    started = time.perf_counter()
     intervals = _intervals(grid, breakpoints, samples, top, prover)
+    interval_seconds = time.perf_counter() - started
     return Path(
         top,
         tuple(points),
@@ -619,6 +624,7 @@ def path(
         sampler.continuations,
         prover.tests,
         tuple(prover.proofs),
+        interval_seconds,
         max_solves,
         rel_width,
     )

@@ -80,6 +80,10 @@ BIAS_BITS = 12
 """With a hidden bias, λ = H/2^m with m <= BIAS_BITS (the instance is scaled up if needed), so
 that the residual's denominators stay below 2^12 and the engine's rational reconstruction of the
 dual optimum succeeds."""
+MIN_RELATIVE_FIT = 1e-6
+"""A generic planted neuron's largest output ``α·max|f_ν|`` is at least this times ``max|r|``:
+the teacher's float solve can end at a λ where a neuron has just appeared (α ≈ 1e-17), an exact
+instance that no float solver can tell from one without the neuron."""
 BRUTE_FORCE_LIMIT = 200_000
 """Largest number of candidate supports examined when listing minimal networks by brute force."""
 
@@ -896,6 +900,10 @@ def _snap_generic(X0, bias, output_bias, lam0, found, faces, rng, seed):
         return None
     alpha_step = _dyadic_step(np.asarray(found.alpha), 6)
     alpha = [max(_snap(float(a), alpha_step), alpha_step) for a in found.alpha]
+    top = float(max((abs(t) for t in r), default=Fraction(0)))
+    for a, f in zip(alpha, fits, strict=True):
+        if float(a) * float(max(abs(t) for t in f)) < MIN_RELATIVE_FIT * top:
+            return None  # a neuron too weak for a float solver to see
     b_out = None
     if output_bias:
         b_out = _snap(scale * float(found.output_bias or 0.0), Fraction(1, 8))

@@ -555,10 +555,6 @@ def certificates(problem: Problem, network: Network) -> Note:
     result = optimal_set(problem, solution)
     if result.status == "undecided":
         notes.append("optimal set undecided: nothing to check")
-    elif result.status == "verified" and problem.model == "gated":
-        # Known gap: the checker verifies ReLU verified optimal sets only
-        # (tests/properties/test_theory.py::test_gated_verified_optimal_set_is_checked).
-        notes.append("gated verified optimal set: no checker for it yet")
     else:
         _checked(result.to_json(), problem)
     return "; ".join(notes) or None

@@ -197,7 +197,7 @@ def test_changed_data_is_rejected() -> None:
         (("claims", "optimum"), "verified", "claim 'optimum'"),
         (("claims", "neurons"), "exact", "claim 'neurons'"),
         (("certificate", "method"), "krawczyk", "method"),
-        (("model",), "gated", "model relu only"),
+        (("model",), "gated", "defined for model"),
         (("version",), 2, "version 1"),
     ],
 )

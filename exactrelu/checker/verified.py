@@ -56,7 +56,7 @@ def check_verified_optimal_set(
     cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fraction] | None
 ) -> str:
     """Verify an ``optimal_set`` file with status ``"verified"``; return a one-line summary."""
-    program = _program(cert, X, y)  # K1-K2
+    program = _program(cert, X, y, models=("relu", "gated"))  # K1-K2
     section = _field(cert, "certificate", dict)
     _core(section, program)  # K3
     listed = _field(section, "neurons", list)
@@ -77,6 +77,8 @@ def check_verified_optimal_set(
 
         _alphas_positive(mids, rads, n, p)  # K8
         for j, nu in enumerate(neurons):
+            if program.model == "gated":  # K4g: no cone, so no signs and no face to check
+                continue
             _signs(j, nu, on_box, program)  # K9
             _face_multipliers(j, nu, on_box)  # K10
         untied = _blocks(section, program, neurons, mids[:n], rads[:n])  # K11
@@ -101,6 +103,7 @@ def _program(
     y: Sequence[Fraction] | None,
     kind: str = "optimal_set",
     read_lam: Callable[[dict, int], Fraction] = program_lam,
+    models: tuple[str, ...] = ("relu",),
 ):
     """K1 (as D1 of proofs/duality.md) and K2 (D2: the pattern list, complete for "all");
     ``kind`` and ``read_lam`` (λ_s from the file) differ for ``"verified_interval"`` files
@@ -120,8 +123,9 @@ def _program(
     output_bias = _field(cert, "output_bias", bool)
     if cert.get("scale") not in ("sum", "mean"):
         raise CheckFailure(f"scale must be sum or mean, got {cert.get('scale')!r}")
-    if cert.get("model") != "relu":
-        raise CheckFailure(f"verified {kind} certificates are defined for model relu only")
+    model = cert.get("model")
+    if model not in models:
+        raise CheckFailure(f"verified {kind} certificates are defined for model {models}")
     lam = read_lam(cert, n)
     input_options(cert)
     require_data_hash(cert, X, y)
@@ -134,7 +138,7 @@ def _program(
         output_bias=output_bias,
         divisor=n if cert["scale"] == "mean" else 1,
         lam=lam,
-        model="relu",
+        model=model,
         patterns=patterns,
         matrix=_pattern_matrix(patterns, n),
         complete=complete,
@@ -149,7 +153,7 @@ def _core(section: dict, program: Program) -> None:
         "kind": "verified_structure",
         "version": 1,
         "method": "krawczyk",
-        "model": "relu",
+        "model": program.model,
         "output_bias": program.output_bias,
     }
     for name, value in expected.items():
@@ -205,6 +209,8 @@ def _neuron(j: int, item: object, program: Program) -> _Neuron:
     face = _indices(item.get("face"), n, f"neuron {j} face")
     if set(active) & set(face) or any(not any(rows[k]) for k in active + face):
         raise CheckFailure(f"neuron {j}: active and face rows must be disjoint nonzero rows")
+    if program.model == "gated" and (s != 1 or face):  # K4g: one unconstrained block
+        raise CheckFailure(f"neuron {j}: a gated neuron has sign 1 and no face")
     planes = _hyperplanes(rows, face)
     stated = item.get("hyperplanes")
     if not isinstance(stated, list) or len(stated) != len(planes):
@@ -558,7 +564,10 @@ def _blocks(section, program: Program, neurons: list[_Neuron], mids, rads) -> in
     rows, n = program.rows, len(program.rows)
     count = len(program.patterns)
     tied = {(i, nu.sign) for nu in neurons for i in nu.cells}
-    entries = _multipliers(section.get("block_multipliers"), count, (1, -1), n)
+    signs = (1,) if program.model == "gated" else (1, -1)  # a gated block has no cone: μ = 0
+    entries = _multipliers(section.get("block_multipliers"), count, signs, n)
+    if program.model == "gated" and entries:
+        raise CheckFailure("a gated block has no cone rows: block_multipliers must be empty")
     if set(entries) & tied:
         raise CheckFailure("block_multipliers name a block tied to a neuron")
     smallest = min(rads)
@@ -580,7 +589,7 @@ def _blocks(section, program: Program, neurons: list[_Neuron], mids, rads) -> in
     norms = (C * C).sum(axis=1).tolist()
     checked = 0
     for i in range(count):
-        for s in (1, -1):
+        for s in signs:
             if (i, s) in tied:
                 continue
             checked += 1

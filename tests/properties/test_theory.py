@@ -10,6 +10,7 @@ not apply to an example (e.g. an irrational optimum) are recorded as Hypothesis 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from fractions import Fraction
 
@@ -88,17 +89,30 @@ def test_every_property_has_a_test():
     assert {f"test_{name}" for name in PROPERTIES} <= set(globals())
 
 
-@pytest.mark.xfail(
-    raises=CheckFailure,
-    strict=True,
-    reason="known gap: the checker has no verified optimal sets of the gated model",
-)
 def test_gated_verified_optimal_set_is_checked():
-    """Hypothesis's shrunk counterexample: the engine proves the gated optimum (irrational) in
-    ball arithmetic, but the checker refuses verified gated files.  When the checker learns
-    them, this test passes (strict xfail fails): remove the exclusion in
-    ``exactrelu.properties.certificates``."""
+    """Hypothesis's shrunk counterexample of a former gap: the engine proves the gated optimum
+    (irrational) in ball arithmetic, and the checker now verifies verified gated files (items
+    K4g of proofs/verified.md); tampered copies are rejected."""
     problem = Problem([[1]], [1], 1, bias=True, model="gated")
     result = optimal_set(problem)
     assert result.status == "verified"
-    check_certificate(result.to_json(), [[Fraction(1)]], [Fraction(1)])
+    X, y = [[Fraction(1)]], [Fraction(1)]
+    document = json.loads(json.dumps(result.to_json()))
+    assert check_certificate(document, X, y).startswith("valid")
+    tampers = {
+        "cells": lambda d: d["certificate"]["neurons"][0].update(cells=[0]),
+        "sign": lambda d: d["certificate"]["neurons"][0].update(sign=-1),
+        "multiplier": lambda d: d["certificate"].update(
+            block_multipliers=[{"pattern": 0, "sign": 1, "rows": [0], "values": ["1"]}]
+        ),
+        "radius": lambda d: d["certificate"]["box"].update(
+            rad=["0"] * len(d["certificate"]["box"]["rad"])
+        ),
+        "optimum": lambda d: d.update(optimum={"mid": "1", "rad": "0"}),
+    }
+    for name, tamper in tampers.items():
+        bad = json.loads(json.dumps(document))
+        tamper(bad)
+        with pytest.raises(CheckFailure):
+            check_certificate(bad, X, y)
+        assert name

@@ -157,7 +157,7 @@ def _prune_samples():
     split = networks.Network(
         network.W1 + network.W1[:1], network.w2[:1] + network.w2[1:] + network.w2[:1], bias=True
     )
-    yield _sample("prune", prune(problem, split).to_json(), problem.dataset, None)
+    yield _sample("prune", prune(problem, split).to_json(), problem.dataset, _prune_oracle)
 
 
 def _path_samples():
@@ -760,6 +760,122 @@ def _enclosure(new, old) -> bool | None:
     if mid + rad < old_mid - old_rad or old_mid + old_rad < mid - rad:
         return False
     return None
+
+
+# -- prune: every claim recomputed from the data and the file's networks ---------------------
+
+
+def _prune_oracle(doc: dict, original: dict, context: _Context) -> bool | None:
+    """prune (proofs/prune.md): the fit shared by the input, pruned and w2-only networks, their
+    exact objectives, widths, the independent neuron fits, the rank of the input's block fits,
+    the factors, the convex objectives and the α-form; the steps are no claim."""
+    from exactrelu.prune import _rank
+
+    keys = tuple(k for k in _HEADER if k != "patterns")  # any option: pruning uses no patterns
+    if not _header_true(doc, original, context, keys) or doc["patterns_used"] is not False:
+        return False
+    if doc["patterns"] not in ("all", "given") and not _sample_option(doc["patterns"]):
+        return False
+    problem = _problem(doc, context)
+    X, d, bias = problem.dataset.X, problem.dataset.d, problem.bias
+    nets = [
+        networks.network_from_json(net, d=d, bias=bias)
+        for net in (doc["input_network"], doc["network"], doc["w2_only"]["network"])
+    ]
+    if any(n.gated != (problem.model == "gated") for n in nets) or (
+        not problem.output_bias and any(n.output_bias is not None for n in nets)
+    ):
+        return False
+    before, after, simple = nets
+    fit = networks.fit(before, X)
+    old, new = problem.objective(before), problem.objective(after)
+    blocks, pruned = networks.to_convex(before, X), networks.to_convex(after, X)
+    factors = [_rational(c) for c in doc["factors"]]
+    scaled = {
+        (b.pattern, b.sign): tuple(c * v for v in b.u)
+        for b, c in zip(blocks, factors, strict=False)
+    }
+    gates = after.gates or [None] * after.width
+    single = [
+        networks.Network((w,), (o,), bias, None, None if g is None else (g,))
+        for w, o, g in zip(after.W1, after.w2, gates, strict=True)
+    ]
+    checks = [
+        doc["fit_unchanged"] is True,
+        [_rational(v) for v in doc["fit"]] == list(fit),
+        networks.fit(after, X) == fit == networks.fit(simple, X),
+        (_rational(doc["objective_before"]), _rational(doc["objective"])) == (old, new),
+        _rational(doc["objective_change"]) == new - old,
+        [doc[k] for k in ("width_before", "width_after", "blocks_before")]
+        == [before.width, after.width, len(blocks)],
+        _rank([networks.fit(n, X) for n in single], problem.output_bias) == after.width,
+        doc["rank"] == _rank([networks.convex_fit([b], X) for b in blocks], problem.output_bias),
+        after.width <= doc["rank"] and len(factors) == len(blocks) and min(factors) >= 0,
+        {k: u for (k, u), c in zip(scaled.items(), factors, strict=False) if c}
+        == {(b.pattern, b.sign): b.u for b in pruned},
+        doc["w2_only"]["width"] == simple.width,
+        _rational(doc["w2_only"]["objective"]) == problem.objective(simple),
+        _rational(doc["w2_only"]["objective_change"]) == problem.objective(simple) - old,
+        *(type(doc[k]) is int for k in ("width_before", "width_after", "blocks_before", "rank")),
+    ]
+    if not all(checks):
+        return False
+    convex_before = _prune_convex(problem, blocks, before)
+    convex = _prune_convex(problem, pruned, after)
+    truth = {
+        "convex_objective_before": convex_before,
+        "convex_objective": convex,
+        "convex_objective_change": convex - convex_before,
+        "network_excess": networks.SqrtSum(new) - convex,
+    }
+    if not all(_sqrt_sum_true(doc[k], v) for k, v in truth.items()):
+        return False
+    if "alpha_form" not in doc:
+        return True
+    form = {"neurons": doc["alpha_form"], "objective": doc["convex_objective"]}
+    value = _alpha_form_value(form, problem, after.output_bias)
+    neurons = networks.alpha_form_from_json(doc["alpha_form"], problem.lam_sum)
+    gates = None
+    if problem.model == "gated":  # the gates are the pruned network's (as the checker asks)
+        gates = tuple(tuple(map(_rational, item["gate"])) for item in doc["alpha_form"])
+        if not set(gates) <= set(after.gates):
+            return False
+    net = networks.Network(  # W1 = v, w2 = sα: the α-form's fit
+        tuple(nu.direction for nu in neurons),
+        tuple(nu.sign * nu.alpha for nu in neurons),
+        bias,
+        after.output_bias,
+        gates,
+    )
+    return value is not None and networks.fit(net, X) == fit
+
+
+def _sample_option(option) -> bool:
+    return (
+        isinstance(option, dict)
+        and set(option) == {"sample", "seed"}
+        and all(type(v) is int for v in option.values())
+    )
+
+
+def _prune_convex(problem: Problem, blocks, network) -> networks.SqrtSum:
+    value = networks.convex_objective(
+        blocks, problem.dataset.X, problem.dataset.y, problem.lam_sum, network.output_bias
+    )
+    return value * Fraction(1, problem.n) if problem.scale == "mean" else value
+
+
+def _sqrt_sum_true(stated, value: networks.SqrtSum) -> bool:
+    """A stated SqrtSum JSON (``SqrtSum.to_json``) is ``value``, its enclosure containing it."""
+    if not isinstance(stated, dict):
+        return _rational(stated) == value
+    terms = [(_rational(t["coef"]), _sqrt_square(t["sqrt"])) for t in stated["sqrt_terms"]]
+    if any(q.denominator != 1 or q < 0 for _, q in terms):
+        return False
+    number = networks.SqrtSum.of(_rational(stated["rational"]), terms)
+    mid, rad = _rational(stated["mid"]), _rational(stated["rad"])
+    lo, hi = value.bounds(256)
+    return number == value and mid - rad <= lo and hi <= mid + rad
 
 
 # -- stationary: the engine's own decision on the mutated file's network ----------------------

@@ -146,10 +146,15 @@ class PruneResult:
         alpha_form = None
         if self.alpha_form is not None:
             alpha_form = networks.alpha_form_to_json(self.alpha_form, lam)
+            gates = [b.gate for b in self.blocks if any(b.u)]  # the α-form's neurons, in order
+            for item, gate in zip(alpha_form, gates, strict=True):
+                if gate is not None:
+                    item["gate"] = [rational_str(v) for v in gate]
         return {
             "kind": "prune",
             "version": 1,
             **describe(self.problem),
+            "input_network": networks.network_to_json(self.input_network),
             "network": networks.network_to_json(self.network),
             "objective": rational_str(self.objective),
             "objective_before": rational_str(self.objective_before),

@@ -7,9 +7,10 @@ parser and hash (``data.py``, proofs/data.md), its own arrangement combinatorics
 for optimal sets, proofs/optimal_set.md and proofs/minimality.md; ``verified.py`` for optimal
 sets with an irrational optimum, proofs/verified.md, and ``interval.py`` for structures proved
 on a whole λ interval, same file; ``stationary.py`` for stationary points,
-proofs/stationary.md).  Only Python ints, Fractions, numpy integer
-arrays with proven bounds, python-flint ``fmpq_mat`` exact rational matrices and, for
-``verified`` claims only, python-flint ``arb`` ball arithmetic (rigorous enclosures) are used.
+proofs/stationary.md; ``prune.py`` for pruned networks, proofs/prune.md).  Only Python ints,
+Fractions, numpy integer arrays with proven bounds, python-flint ``fmpq_mat`` exact rational
+matrices and, for ``verified`` claims only, python-flint ``arb`` ball arithmetic (rigorous
+enclosures) are used.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from exactrelu.checker.failure import CheckFailure
 from exactrelu.checker.interval import check_verified_interval
 from exactrelu.checker.optimal_set import check_optimal_set
 from exactrelu.checker.patterns import check_patterns
+from exactrelu.checker.prune import check_prune
 from exactrelu.checker.stationary import check_stationary
 
 __all__ = ["CHECKS", "CheckFailure", "check_certificate", "check_file", "data_sha256", "read_data"]
@@ -37,6 +39,7 @@ CHECKS: dict[str, Callable[[dict, list[list[Fraction]], list[Fraction] | None], 
     "optimal_set": check_optimal_set,  # proofs/optimal_set.md, proofs/minimality.md
     "stationary": check_stationary,  # proofs/stationary.md
     "verified_interval": check_verified_interval,  # proofs/verified.md, "λ intervals"
+    "prune": check_prune,  # proofs/prune.md
 }
 
 

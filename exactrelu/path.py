@@ -544,7 +544,16 @@ class _Sampler:
         self.factory, self.tol, self.max_samples = factory, tol, max_samples
         self.samples: list[PathPoint] = []
         self.solves = self.continuations = 0
-        self.cache: dict = {}  # exact neuron matrices, shared by every verification
+        self.caches: dict[int, tuple] = {}  # id(block set) -> (block set, its neuron matrices)
+
+    def cache(self, problem: Problem) -> dict:
+        """The exact neuron matrices of verifications on ``problem``'s data and block set: shared
+        by the problems of one block set (``Problem.with_lam``), never across block sets (a
+        factory may build new ones; the block set is kept alive so its id is not reused)."""
+        blocks = problem.blocks
+        if id(blocks) not in self.caches:
+            self.caches[id(blocks)] = (blocks, {})
+        return self.caches[id(blocks)][1]
 
     @property
     def exhausted(self) -> bool:
@@ -555,7 +564,7 @@ class _Sampler:
         point = None
         for other in neighbours:
             if other is not None and other.state is not None:
-                point = continue_point(problem, other.state, self.cache)
+                point = continue_point(problem, other.state, self.cache(problem))
                 if point is not None:
                     self.continuations += 1
                     break
@@ -719,8 +728,9 @@ class _IntervalProver:
     ``MIN_PROOF_WIDTH`` (relative: a structure change the samples missed, or a tie), or when
     the budget of tests is spent."""
 
-    def __init__(self, factory, budget: int, cache: dict) -> None:
-        self.factory, self.budget, self.tests, self.cache = factory, budget, 0, cache
+    def __init__(self, factory, budget: int, cache_of) -> None:
+        self.factory, self.budget, self.tests = factory, budget, 0
+        self.cache_of = cache_of  # problem -> its neuron matrices (_Sampler.cache)
         self.proofs: list[Verification] = []  # one per proved piece, with its certificate
 
     def proved_length(self, lo: PathPoint, hi: PathPoint) -> Fraction:
@@ -732,9 +742,10 @@ class _IntervalProver:
         while a < hi.lam and self.tests < self.budget and width >= MIN_PROOF_WIDTH * hi.lam:
             b = min(a + width, hi.lam)
             self.tests += 1
+            problem = self.factory((a + b) / 2)
             outcome = verify_interval(
-                self.factory((a + b) / 2), state.neurons, state.residual, state.alpha,
-                state.output_bias, a, b, self.cache,
+                problem, state.neurons, state.residual, state.alpha, state.output_bias, a, b,
+                self.cache_of(problem),
             )  # fmt: skip
             if outcome.status == "verified":
                 self.proofs.append(outcome)

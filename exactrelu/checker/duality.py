@@ -136,16 +136,17 @@ def check_certify(cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fract
 # The program, its patterns and the dual certificate
 
 
-def _program(
+def read_header(
     cert: dict,
     X: Sequence[Sequence[Fraction]],
     y: Sequence[Fraction] | None,
     kind: str,
-    exempt: frozenset[tuple[int, int]] = frozenset(),
+    models: tuple[str, ...] = tuple(_SIGNS),
+    read_lam=None,
 ) -> Program:
-    """D1-D6; the blocks in ``exempt`` (claimed violated by a stationary file,
-    proofs/stationary.md) are left out of the feasibility checks D5-D6."""
-    # D1: kind, version, options; n, d describe the data, data_sha256 is its hash, y is given.
+    """D1: kind, version, options; n, d describe the data, data_sha256 is its hash, y is given;
+    λ_s from the file (``read_lam``, default :func:`program_lam`).  Returns the program with no
+    patterns yet (no pattern list, lower bound 0): each kind adds its own."""
     if cert.get("kind") != kind or cert.get("version") != 1:
         raise CheckFailure(
             f"expected kind {kind!r} version 1, got {cert.get('kind')!r} "
@@ -159,31 +160,51 @@ def _program(
     if y is None:
         raise CheckFailure(f"a {kind} certificate needs data with a target y")
     bias, output_bias = _field(cert, "bias", bool), _field(cert, "output_bias", bool)
-    if cert.get("scale") not in ("sum", "mean") or cert.get("model") not in _SIGNS:
+    if cert.get("scale") not in ("sum", "mean"):
+        raise CheckFailure(f"scale must be sum or mean, got {cert.get('scale')!r}")
+    if cert.get("model") not in models:
         raise CheckFailure(
-            f"scale must be sum or mean and model relu or gated, got "
-            f"{cert.get('scale')!r}, {cert.get('model')!r}"
+            f"{kind} certificates are defined for model {' or '.join(models)}, got "
+            f"{cert.get('model')!r}"
         )
-    lam = program_lam(cert, n)
+    lam = (read_lam or program_lam)(cert, n)
     input_options(cert)
     require_data_hash(cert, X, y)
-    rows = [[*x, Fraction(1)] if bias else list(x) for x in X]
-    section = _field(cert, "certificate", dict)
-    patterns, complete, scope = _patterns(cert, section, X, y, bias)
-    program = Program(
-        rows=rows,
+    return Program(
+        rows=[[*x, Fraction(1)] if bias else list(x) for x in X],
         y=list(y),
         bias=bias,
         output_bias=output_bias,
         divisor=n if cert["scale"] == "mean" else 1,
         lam=lam,
         model=cert["model"],
-        patterns=patterns,
-        matrix=_pattern_matrix(patterns, n),
-        complete=complete,
-        scope=scope,
-        lower=Fraction(0),  # replaced by the verified bound below
+        patterns=[],
+        matrix=np.zeros((0, n), dtype=np.uint8),
+        complete=False,
+        scope="",
+        lower=Fraction(0),
     )
+
+
+def with_patterns(program: Program, cert: dict, section: dict, X, y) -> Program:
+    """D2: the program's patterns (all cells with a valid nested patterns certificate, or a
+    list) added to a header (:func:`read_header`)."""
+    patterns, complete, scope = _patterns(cert, section, X, y, program.bias)
+    matrix = _pattern_matrix(patterns, len(program.rows))
+    return replace(program, patterns=patterns, matrix=matrix, complete=complete, scope=scope)
+
+
+def _program(
+    cert: dict,
+    X: Sequence[Sequence[Fraction]],
+    y: Sequence[Fraction] | None,
+    kind: str,
+    exempt: frozenset[tuple[int, int]] = frozenset(),
+) -> Program:
+    """D1-D6; the blocks in ``exempt`` (claimed violated by a stationary file,
+    proofs/stationary.md) are left out of the feasibility checks D5-D6."""
+    section = _field(cert, "certificate", dict)
+    program = with_patterns(read_header(cert, X, y, kind), cert, section, X, y)
     dual = _check_dual(_field(section, "dual", dict), program, exempt)
     return replace(program, lower=dual.lower, dual=dual)
 

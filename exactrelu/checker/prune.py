@@ -13,17 +13,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from fractions import Fraction
 
-import numpy as np
-
-from exactrelu.checker.data import input_options, require_data_hash
 from exactrelu.checker.duality import (
-    _SIGNS,
     Program,
     _equal,
     _field,
     _short,
     parse_alpha_form,
-    program_lam,
+    read_header,
 )
 from exactrelu.checker.failure import CheckFailure
 from exactrelu.checker.network import (
@@ -126,16 +122,7 @@ def check_prune(cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fractio
 def _header(cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fraction] | None) -> Program:
     """P1: kind, version, n, d, options, λ, input options and data hash (D1 of
     proofs/duality.md); no pattern program: the file says ``patterns_used`` false."""
-    if cert.get("kind") != "prune" or cert.get("version") != 1:
-        raise CheckFailure("expected kind 'prune' version 1")
-    n, d = _field(cert, "n", int), _field(cert, "d", int)
-    if (n, d) != (len(X), len(X[0]) if X else 0):
-        raise CheckFailure(f"certificate is for n={n}, d={d}; the data differ")
-    if y is None:
-        raise CheckFailure("a prune certificate needs data with a target y")
-    bias, output_bias = _field(cert, "bias", bool), _field(cert, "output_bias", bool)
-    if cert.get("scale") not in ("sum", "mean") or cert.get("model") not in _SIGNS:
-        raise CheckFailure("scale must be sum or mean and model relu or gated")
+    program = read_header(cert, X, y, "prune")
     if cert.get("patterns_used") is not False:
         raise CheckFailure("pruning uses no pattern list: patterns_used must be false")
     spec = cert.get("patterns")
@@ -146,23 +133,8 @@ def _header(cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fraction] |
         raise CheckFailure(f"patterns must be 'all', 'given' or {{sample, seed}}, got {spec!r}")
     _field(cert, "steps", list)  # the certificate of Algorithm 1: present, not replayed
     _field(cert, "scale_digits", int)  # how the rational scales were rounded: no claim
-    lam = program_lam(cert, n)
-    input_options(cert)
-    require_data_hash(cert, X, y)
-    return Program(
-        rows=[[*x, Fraction(1)] if bias else list(x) for x in X],
-        y=list(y),
-        bias=bias,
-        output_bias=output_bias,
-        divisor=n if cert["scale"] == "mean" else 1,
-        lam=lam,
-        model=cert["model"],
-        patterns=[],
-        matrix=np.zeros((0, n), dtype=np.uint8),
-        complete=True,  # no program: every neuron counts as in it (P10 checks gates itself)
-        scope="prune",
-        lower=Fraction(0),
-    )
+    # no program: every neuron counts as in it (P10 checks gates itself)
+    return replace(program, complete=True, scope="prune")
 
 
 def _integer(obj: dict, name: str, value: int) -> None:

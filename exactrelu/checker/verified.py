@@ -19,16 +19,15 @@ from fractions import Fraction
 import numpy as np
 from flint import arb, arb_mat, ctx, fmpq, fmpq_mat
 
-from exactrelu.checker.data import input_options, require_data_hash
 from exactrelu.checker.duality import (
     Program,
     _field,
     _multipliers,
-    _pattern_matrix,
     _pattern_sums,
-    _patterns,
     _short,
     program_lam,
+    read_header,
+    with_patterns,
 )
 from exactrelu.checker.failure import CheckFailure
 from exactrelu.checker.network import integer_matrix, rational
@@ -107,44 +106,10 @@ def _program(
 ):
     """K1 (as D1 of proofs/duality.md) and K2 (D2: the pattern list, complete for "all");
     ``kind`` and ``read_lam`` (λ_s from the file) differ for ``"verified_interval"`` files
-    (items T1-T2 of proofs/verified.md)."""
-    if cert.get("kind") != kind or cert.get("version") != 1:
-        raise CheckFailure(f"expected kind {kind!r} version 1")
-    n, d = _field(cert, "n", int), _field(cert, "d", int)
-    if (n, d) != (len(X), len(X[0]) if X else 0):
-        raise CheckFailure(
-            f"certificate is for n={n}, d={d}; the data has n={len(X)}, d={len(X[0]) if X else 0}"
-        )
-    if y is None:
-        raise CheckFailure(f"a {kind} certificate needs data with a target y")
-    bias = _field(cert, "bias", bool)
-    # The option; the enclosure of β is "output_bias_value" (K3 checks the certificate agrees).
+    (items T1-T2 of proofs/verified.md).  The enclosure of β is "output_bias_value" (K3 checks
+    the certificate agrees with the option)."""
     section = _field(cert, "certificate", dict)
-    output_bias = _field(cert, "output_bias", bool)
-    if cert.get("scale") not in ("sum", "mean"):
-        raise CheckFailure(f"scale must be sum or mean, got {cert.get('scale')!r}")
-    model = cert.get("model")
-    if model not in models:
-        raise CheckFailure(f"verified {kind} certificates are defined for model {models}")
-    lam = read_lam(cert, n)
-    input_options(cert)
-    require_data_hash(cert, X, y)
-    rows = [[*x, Fraction(1)] if bias else list(x) for x in X]
-    patterns, complete, scope = _patterns(cert, section, X, y, bias)
-    return Program(
-        rows=rows,
-        y=list(y),
-        bias=bias,
-        output_bias=output_bias,
-        divisor=n if cert["scale"] == "mean" else 1,
-        lam=lam,
-        model=model,
-        patterns=patterns,
-        matrix=_pattern_matrix(patterns, n),
-        complete=complete,
-        scope=scope,
-        lower=Fraction(0),  # no dual bound in a verified file
-    )
+    return with_patterns(read_header(cert, X, y, kind, models, read_lam), cert, section, X, y)
 
 
 def _core(section: dict, program: Program) -> None:

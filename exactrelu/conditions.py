@@ -49,7 +49,13 @@ from fractions import Fraction
 from exactrelu.errors import ExactReluInputError
 from exactrelu.exact_optimum import face_projection
 from exactrelu.optimal_set import OptimalSet, VerifiedOptimalSet
-from exactrelu.rationals import fmpq_matrix, fraction_of, independent_rows, rational_str
+from exactrelu.rationals import (
+    fmpq_matrix,
+    fraction_of,
+    independent_rows,
+    null_vector,
+    rational_str,
+)
 from exactrelu.verified import Ball, VerifiedNeuron, _hyperplanes
 
 LABELS = ("exact", "verified", "undecided")
@@ -248,22 +254,8 @@ def _dependence(vectors: list[list[Fraction]]) -> list[Fraction] | None:
     m = len(vectors)
     if m == 0:
         return None
-    A = fmpq_matrix([[vectors[i][j] for i in range(m)] for j in range(len(vectors[0]))])
-    reduced, rank = A.rref()
-    if rank == m:
-        return None
-    pivots, col = [], 0
-    for row in range(rank):
-        while reduced[row, col] == 0:
-            col += 1
-        pivots.append(col)
-        col += 1
-    free = next(j for j in range(m) if j not in pivots)
-    t = [Fraction(0)] * m
-    t[free] = Fraction(1)
-    for row, p in enumerate(pivots):
-        t[p] = -fraction_of(reduced[row, free])
-    return t
+    columns = [[vectors[i][j] for i in range(m)] for j in range(len(vectors[0]))]
+    return null_vector(fmpq_matrix(columns))
 
 
 def licq(optimal_set, i: int) -> NeuronCondition:

@@ -29,7 +29,7 @@ from exactrelu import networks
 from exactrelu.errors import ExactReluInputError
 from exactrelu.networks import ConvexBlock, Network, SqrtSum
 from exactrelu.problem import Problem
-from exactrelu.rationals import fmpq_matrix, fraction_of, rational_str
+from exactrelu.rationals import fmpq_matrix, fraction_of, null_vector, rational_str
 
 SCALE_DIGITS = (12, 24, 48)
 """Digits of the rational scales ``t ≈ √‖u_b‖`` tried, until the pruned network's exact NC
@@ -389,19 +389,9 @@ def _null_vector(
     """
     if not columns:
         return None
-    n = len(columns[0])
-    reduced, rank = _matrix_columns(columns, with_ones, n).rref()
-    width = len(columns) + with_ones
-    if rank == width:
+    x = null_vector(_matrix_columns(columns, with_ones, len(columns[0])))
+    if x is None:
         return None
-    pivots = []
-    for i in range(rank):
-        pivots.append(next(j for j in range(width) if reduced[i, j] != 0))
-    free = next(j for j in range(width) if j not in pivots)
-    x = [Fraction(0)] * width
-    x[free] = Fraction(1)
-    for i, j in enumerate(pivots):
-        x[j] = -fraction_of(reduced[i, free])
     if with_ones:
         return x[1:], x[0]
     return x, None

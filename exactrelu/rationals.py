@@ -9,10 +9,14 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 from numbers import Rational
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from exactrelu.errors import ExactReluInputError
+
+if TYPE_CHECKING:
+    from flint import fmpq_mat
 
 
 def to_fraction(value: object, what: str = "value") -> Fraction:
@@ -83,6 +87,27 @@ def independent_rows(rows) -> list[int]:
     if not rows or not len(rows[0]):
         return []
     reduced, rank = fmpq_matrix([[row[j] for row in rows] for j in range(len(rows[0]))]).rref()
+    return _pivots(reduced, rank)
+
+
+def null_vector(A: fmpq_mat) -> list[Fraction] | None:
+    """A nonzero exact t with ``A t = 0``, or None if the columns of A are independent: the
+    first non-pivot column of rref(A) set to 1, the pivots solved for."""
+    reduced, rank = A.rref()
+    width = A.ncols()
+    if rank == width:
+        return None
+    pivots = _pivots(reduced, rank)
+    free = next(j for j in range(width) if j not in pivots)
+    t = [Fraction(0)] * width
+    t[free] = Fraction(1)
+    for i, j in enumerate(pivots):
+        t[j] = -fraction_of(reduced[i, free])
+    return t
+
+
+def _pivots(reduced: fmpq_mat, rank: int) -> list[int]:
+    """The pivot columns of a reduced row echelon form of the given rank."""
     pivots, col = [], 0
     for i in range(rank):
         while reduced[i, col] == 0:

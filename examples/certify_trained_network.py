@@ -32,7 +32,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-from diabetes import load_data
+from diabetes import add_data_options, load_from_args
 
 from exactrelu.certify import Certification, certify
 from exactrelu.networks import Network, fit
@@ -189,9 +189,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seeds", type=int, default=None, help="training seeds 0..S-1 (default 5)")
     parser.add_argument("--width", type=int, default=8, help="width of the trained networks")
     parser.add_argument("--lam", type=Fraction, default=Fraction(1), help="λ, sum scale (1)")
-    parser.add_argument("--features", default="bmi,s5", help="diabetes features (bmi,s5)")
-    parser.add_argument("--data-seed", type=int, default=0, help="seed of the row subsample")
-    parser.add_argument("--out", type=Path, default=Path("out"), help="plot directory (out/)")
+    add_data_options(parser, "bmi,s5")
     args = parser.parse_args(argv)
     if args.rows is None:
         args.rows = 60 if args.quick else 150
@@ -203,13 +201,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     start = time.perf_counter()
-    features = args.features.split(",")
-    X, y = load_data(features, args.rows, args.data_seed)
-    print(
-        f"diabetes (scikit-learn, bundled): {args.rows} of 442 rows (seed {args.data_seed}), "
-        f"features {', '.join(features)} and the target standardized and rounded to 2 decimals "
-        f"(exact for the rounded data)"
-    )
+    X, y = load_from_args(args)
     problem = Problem(X, y, args.lam, bias=True, output_bias=True)
     rows = problem.rows
     print(
@@ -253,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{float(max(info['relative_gap'] for info in infos)):.2e}."
     )
     title = (
-        f"diabetes ({args.rows} rows; {', '.join(features)}), λ = {args.lam}, "
+        f"diabetes ({args.rows} rows; {args.features.replace(',', ', ')}), λ = {args.lam}, "
         f"width-{args.width} ReLU networks trained by L-BFGS"
     )
     path = plot(infos, solution, args.out, title)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 
@@ -26,3 +28,23 @@ def load_data(features: Sequence[str], rows: int, seed: int) -> tuple[list, list
     X_exact = [[Fraction(int(v), 100) for v in row] for row in X_cents]
     y_exact = [Fraction(int(v), 100) for v in y_cents]
     return X_exact, y_exact
+
+
+def add_data_options(parser: argparse.ArgumentParser, features: str) -> None:
+    """The options every diabetes example shares: features, row-subsample seed, output folder."""
+    parser.add_argument("--features", default=features, help=f"diabetes features ({features})")
+    parser.add_argument("--data-seed", type=int, default=0, help="seed of the row subsample")
+    parser.add_argument("--out", type=Path, default=Path("out"), help="output directory (out/)")
+
+
+def load_from_args(args: argparse.Namespace) -> tuple[list, list]:
+    """:func:`load_data` for the options of :func:`add_data_options` and ``--rows``, with the
+    line that says what was read."""
+    features = args.features.split(",")
+    X, y = load_data(features, args.rows, args.data_seed)
+    print(
+        f"diabetes (scikit-learn, bundled): {args.rows} of 442 rows (seed {args.data_seed}), "
+        f"features {', '.join(features)} and the target standardized and rounded to 2 decimals "
+        f"(exact for the rounded data)"
+    )
+    return X, y

@@ -28,9 +28,8 @@ import sys
 import time
 from collections.abc import Sequence
 from fractions import Fraction
-from pathlib import Path
 
-from diabetes import load_data
+from diabetes import add_data_options, load_from_args
 
 from exactrelu.path import PathPoint, lam_max, path, plot_path
 from exactrelu.problem import Problem
@@ -58,9 +57,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--interval-tests", type=int, default=None, help="ball tests proving intervals (200)"
     )
-    parser.add_argument("--features", default="bmi", help="diabetes features (bmi)")
-    parser.add_argument("--data-seed", type=int, default=0, help="seed of the row subsample")
-    parser.add_argument("--out", type=Path, default=Path("out"), help="output directory (out/)")
+    add_data_options(parser, "bmi")
     args = parser.parse_args(argv)
     if args.rows is None:
         args.rows = 60 if args.quick else 100
@@ -76,12 +73,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     start = time.perf_counter()
-    features = args.features.split(",")
-    X, y = load_data(features, args.rows, args.data_seed)
-    print(
-        f"diabetes (scikit-learn, bundled): {args.rows} of 442 rows (seed {args.data_seed}), "
-        f"features {', '.join(features)} and the target standardized and rounded to 2 decimals"
-    )
+    X, y = load_from_args(args)
     problem = Problem(X, y, 1, bias=True, output_bias=True)
     top = lam_max(problem)
     lo, hi = top.bracket()

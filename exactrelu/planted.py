@@ -112,7 +112,6 @@ class PlantedInstance:
     output_bias: bool
     neurons: tuple[AlphaNeuron, ...]
     residual: Vector
-    optimum: Fraction
     faces: tuple[tuple[int, ...], ...]
     cells: tuple[int, ...]
     design: str
@@ -120,6 +119,12 @@ class PlantedInstance:
     output_bias_value: Fraction | None = None
     groups: tuple[tuple[int, ...], ...] = ()
     """Neuron indices of independent groups: the polytope is the product of the groups' ones."""
+
+    @property
+    def optimum(self) -> Fraction:
+        """``½‖r‖² + λ²Σα`` (sum scale): the value of the planted optimum."""
+        alpha = sum((nu.alpha for nu in self.neurons), Fraction(0))
+        return sum((t * t for t in self.residual), Fraction(0)) / 2 + self.lam**2 * alpha
 
     @property
     def n(self) -> int:
@@ -912,7 +917,6 @@ def _snap_generic(X0, bias, output_bias, lam0, found, faces, rng, seed):
         for t in range(n)
     ]
     neurons = tuple(AlphaNeuron(tuple(v_exact[j]), signs[j], alpha[j]) for j in range(k_neurons))
-    optimum = sum((t * t for t in r), Fraction(0)) / 2 + lam * lam * sum(alpha, Fraction(0))
     return PlantedInstance(
         X=tuple(tuple(x) for x in X),
         y=tuple(y),
@@ -921,7 +925,6 @@ def _snap_generic(X0, bias, output_bias, lam0, found, faces, rng, seed):
         output_bias=output_bias,
         neurons=neurons,
         residual=tuple(r),
-        optimum=optimum,
         faces=tuple(tuple(sorted(f)) for f in face),
         cells=tuple(len(c) for c in cells),
         design="generic",
@@ -1150,7 +1153,6 @@ def _try_decoupled(rng, n, d, spec, output_bias, seed, rotate):
         for v, (_, s), a in zip(directions, neurons_base, alpha, strict=True)
     )
     faces = tuple(tuple(k for k in range(n) if _dot(rows[k], v) == 0) for v in directions)
-    optimum = sum((t * t for t in r), Fraction(0)) / 2 + lam * lam * sum(alpha, Fraction(0))
     return PlantedInstance(
         X=tuple(tuple(x) for x in X),
         y=tuple(y),
@@ -1159,7 +1161,6 @@ def _try_decoupled(rng, n, d, spec, output_bias, seed, rotate):
         output_bias=output_bias,
         neurons=neurons,
         residual=tuple(r),
-        optimum=optimum,
         faces=faces,
         cells=tuple(len(c) for c in cells),
         design="decoupled",

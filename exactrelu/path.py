@@ -33,6 +33,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 from math import isqrt
 
 import numpy as np
@@ -258,7 +259,7 @@ class PathPoint:
     def gap(self) -> Fraction:
         return self.objective_upper - self.objective_lower
 
-    @property
+    @cached_property
     def structure(self) -> frozenset:
         """The neurons of E as (sign, active rows, face rows, in S)."""
         return frozenset(nu.key for nu in self.neurons)

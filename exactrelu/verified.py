@@ -400,6 +400,7 @@ class _NeuronData:
     licq: bool
     ZP: fmpq_mat  # Z_ν P_ν (n × D)
     Zt: fmpq_mat  # Z_νᵀ (D × n)
+    XV: arb_mat  # X̃ (Z_ν P_ν)ᵀ (n × n): r ↦ (x̃_k·v_ν)_k, for the feasibility check
     multiplier_rows: fmpq_mat | None  # 2h × n: the face multipliers are linear in r
     complement: fmpq_mat  # I − P_ν: the projector onto the span of the face rows
     cells: np.ndarray  # patterns of the blocks tied to the neuron
@@ -455,6 +456,7 @@ def _neuron_data(rows, X: fmpq_mat, patterns: np.ndarray, neuron: Neuron, gated:
         licq,
         Zt.transpose() * P,
         Zt,
+        arb_mat(X * P * Zt),
         multiplier_rows,
         complement,
         np.nonzero(tied)[0],
@@ -862,8 +864,7 @@ class _Verifier:
         if self.gated:
             return directions  # gated blocks are unconstrained: no cone to be feasible for
         # n × p: x̃_k·v_ν = (X̃ (Z_ν P_ν)ᵀ r)_k, one linear map per neuron
-        X = arb_mat(self.X)
-        columns = [self.linear(X * arb_mat(data.ZP).transpose(), r) for data in self.data]
+        columns = [self.linear(data.XV, r) for data in self.data]
         values = [[columns[i][k, 0] for i in range(self.p)] for k in range(self.n)]
         for i, data in enumerate(self.data):
             face = set(data.face)

@@ -533,11 +533,6 @@ class Path:
         }
 
 
-def with_lam(problem: Problem, lam: object) -> Problem:
-    """``problem.with_lam(lam)``."""
-    return problem.with_lam(lam)
-
-
 class _Sampler:
     """Samples of the path: continuation from a neighbour's structure first, a solve otherwise."""
 

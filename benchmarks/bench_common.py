@@ -54,8 +54,8 @@ class Instance:
     def lam_max(self) -> float:
         """λ_max = max over blocks of ‖Π_{K_b}(Z_bᵀ y)‖ (float): the zero network is optimal for
         λ >= λ_max, and the first neurons enter below it (THEORY §4)."""
-        from exactrelu.problem import Problem
-        from exactrelu.solver import ColumnGeneration
+        from exactrelu.program.problem import Problem
+        from exactrelu.program.solver import ColumnGeneration
 
         problem = Problem(self.X_exact, self.y_exact, 1)
         engine = ColumnGeneration(problem.rows_float, self.y, 1.0, problem.blocks, False)

@@ -10,7 +10,7 @@ Three tables:
 A. random data (n = 100, d = 3, the data of ``benchmarks/solve.py``), several seeds and λ's:
    how each came out (``exact``, ``verified`` or ``undecided``, counted) and the time of each
    stage: enumeration, solve, optimal set, ``to_json()`` (the certificate), the checker.
-B. planted "grid" instances (``exactrelu.planted``) with thousands of minimal networks: the
+B. planted "grid" instances (``exactrelu.testing.planted``) with thousands of minimal networks: the
    counts, checked against an independent brute-force count per independent group, and the
    time of vertex enumeration (cdd), of the min-norm point, of ``to_json`` and of the checker.
 C. cdd's exact vertex enumeration against a brute-force enumeration over supports on the same
@@ -56,7 +56,8 @@ RANDOM_SIZE = (100, 3)
 QUICK_RANDOM_SIZE = (40, 3)
 SEEDS = (0, 1, 2, 3)
 QUICK_SEEDS = (0, 1)
-Grid = tuple[int, int, int]  # (k_plus, k_minus, seed) of exactrelu.planted.planted(grid=...)
+# (k_plus, k_minus, seed) of exactrelu.testing.planted.planted(grid=...)
+Grid = tuple[int, int, int]
 PLANTED: list[Grid] = [(4, 3, 0), (4, 3, 1)]
 QUICK_PLANTED: list[Grid] = [(4, 1, 0)]
 BRUTE: list[Grid] = [(4, 0, 0), (3, 3, 0), (4, 1, 0), (4, 2, 0)]
@@ -82,8 +83,8 @@ def run_checker(problem: Any, cert: dict) -> tuple[str, float]:
 
 def bench_random(n: int, d: int, seed: int, fraction: Fraction) -> dict[str, Any]:
     """One row of table A: every stage of ``optimal_set`` on a fresh Problem, timed."""
-    from exactrelu.optimal_set import optimal_set
-    from exactrelu.problem import Problem
+    from exactrelu.optimum.optimal_set import optimal_set
+    from exactrelu.program.problem import Problem
 
     inst = Instance(n, d, seed)
     lam = lam_of(fraction, inst.lam_max())
@@ -127,7 +128,7 @@ def bench_random(n: int, d: int, seed: int, fraction: Fraction) -> dict[str, Any
 
 def _independent_rows(F: list[list[Fraction]], target: list[Fraction]) -> list[int]:
     """Rows of ``[F | target]`` forming a basis of its row space (greedy, exact)."""
-    from exactrelu.rationals import fmpq_matrix
+    from exactrelu.exact.rationals import fmpq_matrix
 
     chosen: list[int] = []
     for k in range(len(F)):
@@ -150,7 +151,7 @@ def brute_force_vertices(
     """
     from flint import fmpq, fmpq_mat
 
-    from exactrelu.rationals import fraction_of
+    from exactrelu.exact.rationals import fraction_of
 
     if all(t == 0 for t in target):
         return [{}], 0
@@ -212,7 +213,7 @@ def planted_oracle(inst: Any) -> tuple[int, int, float]:
 
 def _planted(grid: Grid) -> tuple[Any, Any, Any, dict[str, Any]]:
     """The planted instance, its Problem, and the timed solve."""
-    from exactrelu.planted import planted
+    from exactrelu.testing.planted import planted
 
     kp, km, seed = grid
     inst, planted_s = timed(planted, grid=(kp, km), seed=seed)
@@ -231,8 +232,8 @@ def _planted(grid: Grid) -> tuple[Any, Any, Any, dict[str, Any]]:
 
 def bench_planted(grid: Grid) -> dict[str, Any]:
     """One row of table B."""
-    # by name from the submodule: ``exactrelu.optimal_set`` is also the exported function
-    from exactrelu.optimal_set import _min_norm, _vertices, optimal_set
+    # by name from the submodule: ``exactrelu.optimum.optimal_set`` is also the exported function
+    from exactrelu.optimum.optimal_set import _min_norm, _vertices, optimal_set
 
     row: dict[str, Any] = {"grid": f"({grid[0]},{grid[1]})", "seed": grid[2]}
     try:
@@ -274,8 +275,8 @@ def bench_planted(grid: Grid) -> dict[str, Any]:
 
 def bench_brute(grid: Grid) -> dict[str, Any]:
     """One row of table C: cdd (the engine's ``_vertices``) vs brute force, same polytope."""
-    # by name from the submodule: ``exactrelu.optimal_set`` is also the exported function
-    from exactrelu.optimal_set import _vertices, optimal_set
+    # by name from the submodule: ``exactrelu.optimum.optimal_set`` is also the exported function
+    from exactrelu.optimum.optimal_set import _vertices, optimal_set
 
     row: dict[str, Any] = {"grid": f"({grid[0]},{grid[1]})", "seed": grid[2]}
     try:

@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""Benchmark the regularization path (``exactrelu.path.path``) against fresh solves per grid point.
+"""Benchmark the regularization path (``exactrelu.tasks.path.path``) against fresh solves per grid
+point.
 
 A script, not a test: it prints timings and the ratio to a baseline timed in the same run (the
 machines are shared and noisy, so only same-run ratios mean anything).  See
@@ -58,8 +59,8 @@ def grid_fractions(points: int) -> list[Fraction]:
 
 def bench(n: int, d: int, seed: int, points: int, max_solves: int) -> dict[str, Any]:
     """One row: the path (timed whole, λ_max included) and the fresh solves (timed whole)."""
-    from exactrelu.path import lam_max, path, solve_point
-    from exactrelu.problem import Problem
+    from exactrelu.program.problem import Problem
+    from exactrelu.tasks.path import lam_max, path, solve_point
 
     inst = Instance(n, d, seed)
     top = float(lam_max(Problem(inst.X_exact, inst.y_exact, 1)))

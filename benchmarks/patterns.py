@@ -154,7 +154,7 @@ def _cert_general_position(cert: dict[str, Any]) -> bool | None:
 def run_engine(X: np.ndarray, check: bool = True) -> dict[str, Any]:
     """Enumerate (with certificate), serialise and check; return times and the cells object."""
     import exactrelu
-    from exactrelu.io import as_dataset
+    from exactrelu.data.io import as_dataset
 
     cells, t_enum = timed(exactrelu.enumerate_patterns, X, bias=False, max_cells=MAX_CELLS)
     out: dict[str, Any] = {"cells": cells, "count": int(cells.count), "enum_s": t_enum}

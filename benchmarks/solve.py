@@ -11,7 +11,7 @@ A. small n: ``Problem(X, y, lam).solve()`` (cell enumeration, column generation,
    the exact certificate) against Clarabel on the **full** convex program (every block of every
    cell, both signs), build and solve timed; objectives side by side.
 B. n = 200, d = 3 (about 40,000 cells, too large for the full program): our solve alone.
-C. ``certify`` of a network trained by ``exactrelu.training.train`` (width 20, seed 0).
+C. ``certify`` of a network trained by ``exactrelu.model.training.train`` (width 20, seed 0).
 
 Usage::
 
@@ -71,7 +71,7 @@ TARGETS = {"speedup": 5.0, "solve_s": 60.0, "certify_s": 60.0}
 
 def run_ours(inst: Instance, lam: Fraction, check: bool = False) -> dict[str, Any]:
     """``Problem(...).solve(TOL)``, enumeration timed separately; the exact certificate included."""
-    from exactrelu.problem import Problem
+    from exactrelu.program.problem import Problem
 
     problem = Problem(inst.X_exact, inst.y_exact, lam)
     cpu = time.process_time()
@@ -227,9 +227,9 @@ def run_clarabel(inst: Instance, lam: Fraction, cone_rows: str) -> dict[str, Any
 
 def run_certify(inst: Instance, lam: Fraction) -> dict[str, Any]:
     """Train width TRAIN_WIDTH from seed TRAIN_SEED (timed apart), then ``certify`` (timed)."""
-    from exactrelu.certify import certify
-    from exactrelu.problem import Problem
-    from exactrelu.training import train
+    from exactrelu.model.training import train
+    from exactrelu.program.problem import Problem
+    from exactrelu.tasks.certify import certify
 
     network, train_s = timed(train, inst.X, inst.y, lam, TRAIN_WIDTH, seed=TRAIN_SEED)
 

@@ -1,48 +1,58 @@
-"""exactrelu: exact verification of two-layer ReLU networks (see README.md and THEORY)."""
+"""exactrelu: exact verification of two-layer ReLU networks (README.md, docs/theory.md).
 
-from exactrelu.certify import Certification, certify
-from exactrelu.errors import ExactReluInputError, ProblemTooLargeError
-from exactrelu.io import Dataset, as_dataset, read_data
-from exactrelu.networks import (
-    AlphaNeuron,
-    Network,
-    network_from_arrays,
-    network_from_json,
-    network_from_torch_state_dict,
-)
-from exactrelu.optimal_set import OptimalSet, VerifiedOptimalSet, optimal_set
-from exactrelu.patterns import CellEnumeration, enumerate_patterns
-from exactrelu.planted import PlantedInstance, planted
-from exactrelu.problem import Problem, Solution
-from exactrelu.prune import PruneResult, least_squares_prune, prune
-from exactrelu.stationary import Stationarity, stationary
+The package's tree is its pipeline: ``exact`` (numbers and kernels) → ``data`` → ``arrangement``
+→ ``model`` → ``program`` → ``optimum`` → ``tasks``, with ``testing`` and the independent
+``checker`` apart and ``cli`` on top.  The public names below are loaded lazily (PEP 562), so that
+``import exactrelu.checker`` loads no engine module.
+"""
 
-__all__ = [
-    "AlphaNeuron",
-    "CellEnumeration",
-    "Certification",
-    "Dataset",
-    "ExactReluInputError",
-    "Network",
-    "OptimalSet",
-    "PlantedInstance",
-    "Problem",
-    "ProblemTooLargeError",
-    "PruneResult",
-    "Solution",
-    "Stationarity",
-    "VerifiedOptimalSet",
-    "as_dataset",
-    "certify",
-    "enumerate_patterns",
-    "least_squares_prune",
-    "network_from_arrays",
-    "network_from_json",
-    "network_from_torch_state_dict",
-    "optimal_set",
-    "planted",
-    "prune",
-    "read_data",
-    "stationary",
-]
+from __future__ import annotations
+
+from importlib import import_module
+
 __version__ = "0.1.0"
+
+# public name -> the module that defines it
+_PUBLIC: dict[str, str] = {
+    "AlphaNeuron": "exactrelu.model.networks",
+    "CellEnumeration": "exactrelu.arrangement.patterns",
+    "Certification": "exactrelu.tasks.certify",
+    "Dataset": "exactrelu.data.io",
+    "ExactReluInputError": "exactrelu.errors",
+    "Network": "exactrelu.model.networks",
+    "OptimalSet": "exactrelu.optimum.optimal_set",
+    "PlantedInstance": "exactrelu.testing.planted",
+    "Problem": "exactrelu.program.problem",
+    "ProblemTooLargeError": "exactrelu.errors",
+    "PruneResult": "exactrelu.tasks.prune",
+    "Solution": "exactrelu.program.problem",
+    "Stationarity": "exactrelu.tasks.stationary",
+    "VerifiedOptimalSet": "exactrelu.optimum.optimal_set",
+    "as_dataset": "exactrelu.data.io",
+    "certify": "exactrelu.tasks.certify",
+    "enumerate_patterns": "exactrelu.arrangement.patterns",
+    "least_squares_prune": "exactrelu.tasks.prune",
+    "network_from_arrays": "exactrelu.model.networks",
+    "network_from_json": "exactrelu.model.networks",
+    "network_from_torch_state_dict": "exactrelu.model.networks",
+    "optimal_set": "exactrelu.optimum.optimal_set",
+    "planted": "exactrelu.testing.planted",
+    "prune": "exactrelu.tasks.prune",
+    "read_data": "exactrelu.data.io",
+    "stationary": "exactrelu.tasks.stationary",
+}
+
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str) -> object:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'exactrelu' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PUBLIC))

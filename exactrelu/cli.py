@@ -12,13 +12,13 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
-from exactrelu.certify import certify
+from exactrelu.arrangement.patterns import DEFAULT_MAX_CELLS, enumerate_patterns
+from exactrelu.data.io import read_data
 from exactrelu.errors import ExactReluInputError
-from exactrelu.io import read_data
-from exactrelu.networks import read_network
-from exactrelu.patterns import DEFAULT_MAX_CELLS, enumerate_patterns
-from exactrelu.problem import MODELS, SCALES, Problem
-from exactrelu.rationals import parse_rational, rational_str
+from exactrelu.exact.rationals import parse_rational, rational_str
+from exactrelu.model.networks import read_network
+from exactrelu.program.problem import MODELS, SCALES, Problem
+from exactrelu.tasks.certify import certify
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -286,7 +286,7 @@ def _read_network_for(problem: Problem, path: str):
 
 
 def _run_prune(args: argparse.Namespace) -> int:
-    from exactrelu.prune import prune
+    from exactrelu.tasks.prune import prune
 
     problem = _problem(args)
     result = prune(problem, _read_network_for(problem, args.network))
@@ -303,8 +303,8 @@ def _run_prune(args: argparse.Namespace) -> int:
 
 
 def _run_stationary(args: argparse.Namespace) -> int:
-    from exactrelu.networks import alpha_form_from_json
-    from exactrelu.stationary import stationary
+    from exactrelu.model.networks import alpha_form_from_json
+    from exactrelu.tasks.stationary import stationary
 
     problem = _problem(args)
     if args.alpha_form:
@@ -335,7 +335,7 @@ def _run_stationary(args: argparse.Namespace) -> int:
 
 
 def _run_optimal_set(args: argparse.Namespace) -> int:
-    from exactrelu.optimal_set import optimal_set
+    from exactrelu.optimum.optimal_set import optimal_set
 
     problem = _problem(args)
     start = time.perf_counter()
@@ -380,8 +380,8 @@ def _direction_option(wrt: str, text: str | None) -> object:
 
 
 def _run_sensitivity(args: argparse.Namespace) -> int:
-    from exactrelu.optimal_set import optimal_set
-    from exactrelu.sensitivity import sensitivity
+    from exactrelu.optimum.optimal_set import optimal_set
+    from exactrelu.tasks.sensitivity import sensitivity
 
     problem = _problem(args)
     direction = _direction_option(args.wrt, args.direction)
@@ -412,7 +412,7 @@ def _geometric_grid(low: Fraction, high: Fraction, points: int) -> list[Fraction
 
 
 def _run_path(args: argparse.Namespace) -> int:
-    from exactrelu.path import path, plot_path
+    from exactrelu.tasks.path import path, plot_path
 
     dataset = read_data(args.data, args.target, args.round_digits)
     grid = _geometric_grid(
@@ -535,8 +535,8 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 
 def _run_selftest(args: argparse.Namespace) -> int:
-    from exactrelu.properties import PROPERTIES
-    from exactrelu.selftest import main
+    from exactrelu.testing.properties import PROPERTIES
+    from exactrelu.testing.selftest import main
 
     if args.examples < 1:
         raise ExactReluInputError(f"--examples must be >= 1, got {args.examples}")

@@ -26,17 +26,17 @@ SIGNIFICANT = 1e-6
 
 
 def bundled_data(name: str = "iris_petals.csv") -> Path:
-    """Path of a data file shipped with the package (``exactrelu/data``)."""
-    return Path(str(resources.files("exactrelu") / "data" / name))
+    """Path of a data file shipped with the package (``exactrelu/data/bundled``)."""
+    return Path(str(resources.files("exactrelu.data") / "bundled" / name))
 
 
 def run_demo() -> int:
     """Patterns, training, certification, the optimum, and the independent checker on Iris."""
-    from exactrelu.certify import certify
-    from exactrelu.io import read_data
-    from exactrelu.patterns import enumerate_patterns
-    from exactrelu.problem import Problem
-    from exactrelu.training import train
+    from exactrelu.arrangement.patterns import enumerate_patterns
+    from exactrelu.data.io import read_data
+    from exactrelu.model.training import train
+    from exactrelu.program.problem import Problem
+    from exactrelu.tasks.certify import certify
 
     path = bundled_data()
     dataset = read_data(path)
@@ -113,8 +113,8 @@ def run_demo() -> int:
 
 def _optimal_set(dataset) -> dict | None:
     """The optimal set at a larger λ (the optimum there is irrational: verified structure)."""
-    from exactrelu.optimal_set import optimal_set
-    from exactrelu.problem import Problem
+    from exactrelu.optimum.optimal_set import optimal_set
+    from exactrelu.program.problem import Problem
 
     start = time.perf_counter()
     problem = Problem(dataset, lam=OPTIMAL_SET_LAM, bias=True)

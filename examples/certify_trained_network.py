@@ -8,8 +8,10 @@ standardized and rounded to 2 decimals.  The rounded numbers are the data: every
 exact for them.
 
 Model: a two-layer ReLU network with a hidden bias and an unregularized output bias, trained with
-weight decay λ (sum scale: ½‖f(X) − y‖² + (λ/2)(‖W1‖² + ‖w2‖²)) by ``exactrelu.training.train``
-(L-BFGS) from several seeds.  Each trained network is certified by ``exactrelu.certify``: its exact
+weight decay λ (sum scale: ½‖f(X) − y‖² + (λ/2)(‖W1‖² + ‖w2‖²)) by
+``exactrelu.model.training.train``
+(L-BFGS) from several seeds.  Each trained network is certified by ``exactrelu.tasks.certify``: its
+exact
 objective, a certified lower bound on the optimum over networks of **any** width, the exact gap,
 and a verdict: ``optimal`` (gap <= tol·½‖y‖²), ``not_optimal`` (an improving network with an
 exactly smaller objective is exhibited) or ``inconclusive``.  The convex program is solved once
@@ -34,10 +36,10 @@ from pathlib import Path
 import numpy as np
 from diabetes import add_data_options, load_from_args
 
-from exactrelu.certify import Certification, certify
-from exactrelu.networks import Network, fit
-from exactrelu.problem import Problem
-from exactrelu.training import train
+from exactrelu.model.networks import Network, fit
+from exactrelu.model.training import train
+from exactrelu.program.problem import Problem
+from exactrelu.tasks.certify import Certification, certify
 
 TOL = Fraction(1, 10**9)
 SIGNIFICANT = 0.01  # a neuron is significant when |w2|·‖W1‖ >= 1% of the largest neuron's

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from exactrelu.networks import Network, fit
-from exactrelu.problem import Problem
-from exactrelu.solver import ColumnGeneration
+from exactrelu.model.networks import Network, fit
+from exactrelu.program.problem import Problem
+from exactrelu.program.solver import ColumnGeneration
 
 DIMENSION = 2
 DECIMALS = 2

@@ -3,7 +3,8 @@
 
 The paper conjectures that the min-norm optimal network ``u_min(λ) = argmin{‖u‖ : u ∈ W*(λ)}``
 is continuous in λ.  A jump can only happen at a breakpoint where the optimal set is not a single
-point.  This script runs ``exactrelu.path.path`` on many small instances (random integer data on
+point.  This script runs ``exactrelu.tasks.path.path`` on many small instances (random integer data
+on
 a line with a bias, random points in the plane, and planted instances with dependent neuron fits,
 which have non-unique optimal sets), takes every breakpoint whose two ends have a known min-norm
 network (exact or verified optimal sets), and classifies it by the change of the min-norm network
@@ -31,9 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
-from exactrelu.path import lam_max, network_distance, path
-from exactrelu.planted import planted
-from exactrelu.problem import Problem
+from exactrelu.program.problem import Problem
+from exactrelu.tasks.path import lam_max, network_distance, path
+from exactrelu.testing.planted import planted
 
 GRID_POINTS = 12
 REL_WIDTH = Fraction(1, 10**4)

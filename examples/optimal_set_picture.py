@@ -48,10 +48,10 @@ from pathlib import Path
 import numpy as np
 
 from exactrelu.checker import CheckFailure, check_certificate
-from exactrelu.networks import sqrt_str
-from exactrelu.optimal_set import OptimalSet, optimal_set
-from exactrelu.problem import Problem
-from exactrelu.rationals import fmpq_matrix, rational_str
+from exactrelu.exact.rationals import fmpq_matrix, rational_str
+from exactrelu.model.networks import sqrt_str
+from exactrelu.optimum.optimal_set import OptimalSet, optimal_set
+from exactrelu.program.problem import Problem
 
 ROWS = 4
 TOL = 1e-9

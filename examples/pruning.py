@@ -8,9 +8,11 @@ patterns (enumerated and certified complete: d = 2 makes that cheap), at λ = λ
 and its certified optimal network (exact rational weights, exact gap) is pruned one neuron at a
 time down to one neuron by:
 
-* ``exact+LS``: the exact optimal prune (Algorithm 1, :func:`exactrelu.prune.prune`: the training
+* ``exact+LS``: the exact optimal prune (Algorithm 1, :func:`exactrelu.tasks.prune.prune`: the
+  training
   fit is unchanged, exactly, down to a minimal network), then the paper's least-squares correction
-  (:func:`exactrelu.prune.least_squares_prune`, rule ``residual``: regress away the neuron whose fit
+  (:func:`exactrelu.tasks.prune.least_squares_prune`, rule ``residual``: regress away the neuron
+  whose fit
   the others explain best; the fit changes) -- the paper's "Optimal/LS" method;
 * ``magnitude``: remove the neuron with the smallest ``|w2|·‖W1‖`` (= ‖u_b‖), no correction;
 * ``gradient``: remove the neuron with the smallest ``‖u_b ⊙ ∇_{u_b} ½‖f − y‖²‖`` (convex weights
@@ -56,9 +58,9 @@ from experiments_data import (
     write_csv,
 )
 
-from exactrelu.networks import Network, augmented, data_matrix, fit
-from exactrelu.problem import Problem, Solution
-from exactrelu.prune import _rank, least_squares_prune
+from exactrelu.model.networks import Network, augmented, data_matrix, fit
+from exactrelu.program.problem import Problem, Solution
+from exactrelu.tasks.prune import _rank, least_squares_prune
 
 METHODS = ("exact+LS", "magnitude", "gradient", "random")
 FLOAT_PRUNE_TOL = 1e-8  # the authors' float test: relative least-squares residual below this

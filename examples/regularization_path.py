@@ -7,8 +7,8 @@ standardized and rounded to 2 decimals.  The rounded numbers are the data: every
 for them.
 
 Model: a two-layer ReLU network with a hidden bias and an unregularized output bias, weight decay
-λ (sum scale).  ``exactrelu.path.lam_max`` gives λ_max exactly (above it the zero network is
-optimal); ``exactrelu.path.path`` solves the convex program (certified) on a grid of λ's and
+λ (sum scale).  ``exactrelu.tasks.path.lam_max`` gives λ_max exactly (above it the zero network is
+optimal); ``exactrelu.tasks.path.path`` solves the convex program (certified) on a grid of λ's and
 brackets every change of the optimal network's structure (its neurons: output sign, active rows
 and face rows) by bisection at exact rational λ's.  ``plot_path`` draws each neuron's weight
 ``‖u‖ = λα`` and the fit norm against λ, the breakpoints shaded.
@@ -31,8 +31,8 @@ from fractions import Fraction
 
 from diabetes import add_data_options, load_from_args
 
-from exactrelu.path import PathPoint, lam_max, path, plot_path
-from exactrelu.problem import Problem
+from exactrelu.program.problem import Problem
+from exactrelu.tasks.path import PathPoint, lam_max, path, plot_path
 
 TOL = 1e-9
 LO, HI = Fraction(1, 50), Fraction(3, 5)  # the grid spans [LO, HI]·λ_max

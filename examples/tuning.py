@@ -5,7 +5,8 @@ Every optimal network has the same training fit, so the choice among them is fre
 four and compares their test accuracy.  For each data set of ``experiments_data`` and each seed,
 the training half is split 75/25 into fitting and validation rows (as the authors' code does); the
 convex program is solved over all activation patterns at λ = λ_max/50 and certified, and
-``exactrelu.optimal_set`` decides the optimal set: ``verified`` (the optimum is irrational, its
+``exactrelu.optimum.optimal_set`` decides the optimal set: ``verified`` (the optimum is irrational,
+its
 neurons and the uniqueness of the optimal network proved in ball arithmetic), ``exact`` (a
 rational optimum) or ``undecided`` (with the reason).  Four models are taken from three sets:
 
@@ -60,11 +61,11 @@ from experiments_data import (
     write_csv,
 )
 
-from exactrelu.networks import ConvexBlock, Network, from_convex
-from exactrelu.optimal_set import optimal_set
-from exactrelu.problem import Problem, Solution
-from exactrelu.reduced_kkt import neuron_matrices
-from exactrelu.solver import ColumnGeneration
+from exactrelu.model.networks import ConvexBlock, Network, from_convex
+from exactrelu.optimum.optimal_set import optimal_set
+from exactrelu.program.problem import Problem, Solution
+from exactrelu.program.reduced_kkt import neuron_matrices
+from exactrelu.program.solver import ColumnGeneration
 
 MODELS = ("min-norm", "extreme", "best-val", "oracle")
 SETS = ("whole", "face", "paper")

@@ -1,4 +1,5 @@
-"""Test-only helpers for data matrices: the strategies (public, in ``exactrelu.strategies``) and
+"""Test-only helpers for data matrices: the strategies (public, in
+``exactrelu.testing.strategies``) and
 one small exact count oracle.
 
 Every strategy of ``small_data`` returns a pair ``(X, exact)``: ``X`` is what a user would pass
@@ -12,7 +13,7 @@ import math
 from fractions import Fraction
 from itertools import combinations
 
-from exactrelu.strategies import (
+from exactrelu.testing.strategies import (
     decimal_text,
     generic_integer_rows,
     planar_grid_points,

@@ -1,6 +1,6 @@
 """The checker's own data reader and canonical hash (format and rules: ``proofs/data.md``).
 
-Deliberately independent of ``exactrelu.io``: the checker trusts no engine code.  Everything is
+Deliberately independent of ``exactrelu.data.io``: the checker trusts no engine code.  Everything is
 exact: CSV cells are parsed by ``fractions.Fraction`` from their text, stored floats in ``.npz``
 files are converted to their exact rational values with ``as_integer_ratio``.
 """

@@ -53,7 +53,7 @@ class Instance:
 
     def lam_max(self) -> float:
         """λ_max = max over blocks of ‖Π_{K_b}(Z_bᵀ y)‖ (float): the zero network is optimal for
-        λ >= λ_max, and the first neurons enter below it (THEORY §4)."""
+        λ >= λ_max, and the first neurons enter below it (docs/theory.md §4)."""
         from exactrelu.program.problem import Problem
         from exactrelu.program.solver import ColumnGeneration
 
@@ -188,7 +188,7 @@ def run_meta(
 
 
 def jsonable(value: Any) -> Any:
-    """Fractions as exact strings ``p/q`` (DESIGN.md), containers recursively."""
+    """Fractions as exact strings ``p/q`` (docs/formats.md, "Numbers"), containers recursively."""
     if isinstance(value, Fraction):
         return str(value)
     if isinstance(value, dict):

@@ -144,8 +144,8 @@ def brute_force_vertices(
     """All vertices of ``{β >= 0 : F β = target}`` by trying every support.
 
     A point of the polytope is a vertex iff its support S has linearly independent columns
-    (THEORY §6), and then it is the unique solution of ``F_S β_S = target``.  So: every S with
-    ``|S| <= rank F``, exact rref of ``[F_S | target]`` on a row basis; keep S when the columns
+    (docs/theory.md §6), and then it is the unique solution of ``F_S β_S = target``.  So: every S
+    with ``|S| <= rank F``, exact rref of ``[F_S | target]`` on a row basis; keep S when the columns
     of F_S are independent, the system is consistent and every β_S is > 0.  Each vertex is found
     exactly once (at its own support).  Returns (vertices, supports examined).
     """

@@ -123,7 +123,8 @@ def check_solution(problem: Any, solution: Any) -> dict[str, Any]:
 def full_program(
     X: np.ndarray, y: np.ndarray, lam: float, patterns: np.ndarray, cone_rows: Sequence[np.ndarray]
 ) -> tuple[Any, ...]:
-    """Clarabel data of the full convex program (THEORY §3), blocks b = 2·cell + (0: s=+1, 1: s=−1).
+    """Clarabel data of the full convex program (docs/theory.md §3), blocks b = 2·cell + (0: s=+1,
+    1: s=−1).
 
     Variables ``x = (u_1..u_B, t_1..t_B, e)``; minimize ½‖e‖² + λ Σ t_b subject to
     ``e = Σ_b s_b D_b X u_b − y`` (zero cone), ``(2p_k − 1) x_k·u_b >= 0`` for k in the cone rows

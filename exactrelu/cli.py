@@ -1,4 +1,4 @@
-"""The ``exactrelu`` command line (DESIGN.md, "Command line and JSON").
+"""The ``exactrelu`` command line (docs/formats.md).
 
 Exit status: 0 success, 1 a certificate that does not check, 2 bad input (one line, no traceback).
 """

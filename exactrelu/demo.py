@@ -96,7 +96,7 @@ def run_demo() -> int:
             f"kept because the exact bounds are for this exact network"
         )
     if solution.optimum is not None:
-        print(f"  exact optimal value {_exact_text(solution.optimum)} (α-form, THEORY §3)")
+        print(f"  exact optimal value {_exact_text(solution.optimum)} (α-form, docs/theory.md §3)")
 
     optimal_set_json = _optimal_set(dataset)
     _check(

@@ -1,4 +1,4 @@
-"""Real binary classification sets for the paper's experiments (THEORY §10), read exactly.
+"""Real binary classification sets for the paper's experiments (docs/theory.md §10), read exactly.
 
 Every set is bundled with scikit-learn (no download): breast cancer (malignant vs benign), the
 diabetes progression thresholded at its median (``examples/diabetes.py`` reads it), wine class
@@ -139,8 +139,8 @@ LAM_FRACTION = Fraction(1, 50)
 def make_problem(X: list[list[Fraction]], y: list[Fraction], fraction: Fraction) -> Problem:
     """The training problem with a hidden bias (sum scale) at ``λ ≈ fraction·λ_max``.
 
-    λ_max = max_b ‖Π_{K_b}(Z_bᵀ y)‖ (THEORY §8) is evaluated in floating point over every cell
-    only to *choose* λ; λ itself is the exact rational reported, and every claim holds for it.
+    λ_max = max_b ‖Π_{K_b}(Z_bᵀ y)‖ (docs/theory.md §8) is evaluated in floating point over every
+    cell only to *choose* λ; λ itself is the exact rational reported, and every claim holds for it.
     """
     problem = Problem(X, y, 1, bias=True)
     engine = ColumnGeneration(problem.rows_float, problem.y_float, 1.0, problem.blocks, False)

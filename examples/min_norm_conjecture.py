@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Search for a discontinuity of the min-norm regularization path (THEORY §8).
+"""Search for a discontinuity of the min-norm regularization path (docs/theory.md §8).
 
 The paper conjectures that the min-norm optimal network ``u_min(λ) = argmin{‖u‖ : u ∈ W*(λ)}``
 is continuous in λ.  A jump can only happen at a breakpoint where the optimal set is not a single

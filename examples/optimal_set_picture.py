@@ -7,7 +7,7 @@ activation pattern (all cells of the arrangement, certified complete) instead of
 
 1. **Search.**  A non-unique optimum needs several neurons whose correlation
    ``s·rᵀ(Xv)_+`` reaches λ at the same exact residual r, with linearly dependent fits
-   (THEORY §5, §6).  For small integer data sets X (4 rows, entries in [−R, R], no two rows
+   (docs/theory.md §5, §6).  For small integer data sets X (4 rows, entries in [−R, R], no two rows
    parallel) and small integer residuals r, the script finds in floating point every direction
    where the correlation is maximal (the interior maximum ``c_S = Σ_{k∈S} r_k x_k`` of each cell
    S, and the cells' boundary rays) and keeps the (X, r) whose maximizers are several cell
@@ -218,7 +218,7 @@ def network_lines(result: OptimalSet, weights: dict[int, Fraction]) -> list[str]
 
 
 def alpha_objective(result: OptimalSet, weights: dict[int, Fraction]) -> Fraction:
-    """P(β) = ½‖y − Σ β_ν f_ν‖² + λ² Σ β_ν, exactly (the α-form objective, THEORY §3)."""
+    """P(β) = ½‖y − Σ β_ν f_ν‖² + λ² Σ β_ν, exactly (the α-form objective, docs/theory.md §3)."""
     lam = result.problem.lam_sum
     y = result.problem.dataset.y
     fit = [

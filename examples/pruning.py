@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""Pruning optimal ReLU networks on real data, exactly (Mishkin & Pilanci 2023; THEORY §6, §10).
+"""Pruning optimal ReLU networks on real data, exactly (Mishkin & Pilanci 2023; docs/theory.md §6,
+§10).
 
 For every data set of ``experiments_data`` (scikit-learn's bundled breast cancer, diabetes
 thresholded at the median, wine and iris class pairs; labels ±1, 50/50 split, 2 exact principal

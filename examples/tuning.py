@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""Tuning inside the optimal set on real data (Mishkin & Pilanci 2023, Table 1; THEORY §5, §10).
+"""Tuning inside the optimal set on real data (Mishkin & Pilanci 2023, Table 1; docs/theory.md §5,
+§10).
 
 Every optimal network has the same training fit, so the choice among them is free; the paper picks
 four and compares their test accuracy.  For each data set of ``experiments_data`` and each seed,

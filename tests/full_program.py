@@ -1,6 +1,6 @@
 """Test-only reference: the full convex program over every block, handed to Clarabel at once.
 
-This is the independent floating-point oracle for ``Problem.solve`` (THEORY §3): no column
+This is the independent floating-point oracle for ``Problem.solve`` (docs/theory.md §3): no column
 generation, no pricing, no facet reduction, no polish, no exact arithmetic.  Blocks are
 ``(cell, sign)`` over ``exactrelu.enumerate_patterns(X, bias).patterns`` (signs ±1 for the ReLU
 model, one unconstrained block per pattern for the gated model), every block's cone is described

@@ -35,9 +35,9 @@ def planar_bias_cell_count(points: list[list[Fraction]]) -> int:
     The planes ``[p, 1]·u = 0`` in R^3 meet pairwise in lines through the origin; the planes
     through one such line are those of the points on one affine line of the plane.  Rank 3 (the
     points are not all on one line): ``2 + 2 Σ_L (m_L − 1)`` over the affine lines L through at
-    least two distinct points, m_L of them on L (THEORY §2).  Rank 2 (all distinct points on one
-    line, at least two of them): the m planes share one line, ``2m`` cells.  Rank 1 (one distinct
-    point): 2 cells.
+    least two distinct points, m_L of them on L (docs/theory.md §2).  Rank 2 (all distinct points on
+    one line, at least two of them): the m planes share one line, ``2m`` cells.  Rank 1 (one
+    distinct point): 2 cells.
     """
     distinct = sorted({(Fraction(x), Fraction(y)) for x, y in points})
     if len(distinct) == 1:

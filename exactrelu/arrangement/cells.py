@@ -1,4 +1,4 @@
-"""Cells of an essential central arrangement, enumerated from its lines (THEORY §2).
+"""Cells of an essential central arrangement, enumerated from its lines (docs/theory.md §2).
 
 Input: m pairwise non-parallel integer normals in R^r of rank r (an essential arrangement).
 For r >= 2 the closure of every cell is a pointed cone, so it has extreme rays, and each extreme

@@ -1,4 +1,5 @@
-"""The central hyperplane arrangement of the data rows, reduced to its essential form (THEORY §2).
+"""The central hyperplane arrangement of the data rows, reduced to its essential form
+(docs/theory.md §2).
 
 Rows ``x_k`` (or ``[x_k, 1]`` with a bias) are scaled to primitive integer vectors; rows that are
 positive or negative multiples of each other are merged into one hyperplane *class*; zero rows have
@@ -70,7 +71,7 @@ def rows_of(X: Sequence[Sequence[Fraction]], bias: bool) -> list[list[Fraction]]
 
 
 def build_arrangement(X: Sequence[Sequence[Fraction]], bias: bool = False) -> Arrangement:
-    """Merge parallel rows, drop zero rows, and choose essential coordinates (THEORY §2)."""
+    """Merge parallel rows, drop zero rows, and choose essential coordinates (docs/theory.md §2)."""
     rows = rows_of(X, bias)
     dim = len(rows[0])
     index: dict[tuple[int, ...], int] = {}

@@ -1,4 +1,5 @@
-"""All activation patterns of the data, exactly, with a certificate of completeness (THEORY §2).
+"""All activation patterns of the data, exactly, with a certificate of completeness (docs/theory.md
+§2).
 
 A pattern is the sign vector ``1[x_k·u >= 0]`` of a (full-dimensional, open) cell of the central
 arrangement of the rows ``x_k`` (``[x_k, 1]`` with a bias).  Patterns of lower-dimensional faces are
@@ -134,7 +135,7 @@ def enumerate_patterns(
 
     References
     ----------
-    THEORY §2; T. Zaslavsky (1975) for the counts; T. Cover (1965) for general position.
+    docs/theory.md §2; T. Zaslavsky (1975) for the counts; T. Cover (1965) for general position.
     """
     dataset = X if isinstance(X, Dataset) else as_dataset(X)
     arrangement = build_arrangement(dataset.X, bias)

@@ -1,6 +1,6 @@
 """The independent checker: re-verifies exactrelu certificates with exact arithmetic only.
 
-It imports nothing else of ``exactrelu`` (DESIGN.md, "The exactness contract"): its own data
+It imports nothing else of ``exactrelu`` (docs/formats.md, "Labels"): its own data
 parser and hash (``data.py``, proofs/data.md), its own arrangement combinatorics
 (``arrangement.py``), and one module per certificate kind (``patterns.py``, proofs/patterns.md;
 ``duality.py`` with ``network.py`` for solve and certify, proofs/duality.md; ``optimal_set.py``

@@ -1,5 +1,6 @@
 """Check ``verified_interval`` files: the structure of the optimum is the same for every λ of an
-interval (THEORY §7 "Verified", §8), proved by a Krawczyk test on a tube around the solution path.
+interval (docs/theory.md §7 "Verified", §8), proved by a Krawczyk test on a tube around the solution
+path.
 
 Each check is marked with the item T1-T11 of ``proofs/verified.md`` (section "λ intervals");
 most of them are the point checks K1-K11 of ``verified.py``, applied to the tube instead of a box.

@@ -1,5 +1,5 @@
 """Check certificates of kind ``"prune"``: a network pruned to linearly independent neuron fits
-with the same fit (THEORY §6, Algorithm 1).
+with the same fit (docs/theory.md §6, Algorithm 1).
 
 Each check is marked with the item P1-P11 of ``proofs/prune.md`` ("What the checker verifies");
 the proof there says why the items together establish the claims of the file.  The steps of
@@ -163,8 +163,9 @@ def _rank(columns: list[list[Fraction]], with_ones: bool) -> int:
 
 
 def _blocks(rows: Matrix, net: Network) -> Blocks:
-    """THEORY §3 (NC → convex): neuron j with ``w2_j ≠ 0``, ``W1_j ≠ 0`` adds ``|w2_j| W1_j``
-    to block (pattern ``1[X̃W1_j >= 0]``, or of its gate, sign of w2_j); in first-seen order."""
+    """docs/theory.md §3 (NC → convex): neuron j with ``w2_j ≠ 0``, ``W1_j ≠ 0`` adds ``|w2_j|
+    W1_j`` to block (pattern ``1[X̃W1_j >= 0]``, or of its gate, sign of w2_j); in first-seen
+    order."""
     found: Blocks = {}
     live = [j for j, (w, o) in enumerate(zip(net.W1, net.w2, strict=True)) if o and any(w)]
     source = net.W1 if net.gates is None else net.gates

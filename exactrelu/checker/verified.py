@@ -1,5 +1,5 @@
 """Check ``optimal_set`` files with status ``"verified"``: the optimum is irrational, its structure
-is proved by a Krawczyk test in ball arithmetic (THEORY §7 "Verified", §8 SCS).
+is proved by a Krawczyk test in ball arithmetic (docs/theory.md §7 "Verified", §8 SCS).
 
 Each check is marked with the item K1-K14 of ``proofs/verified.md`` ("What the checker
 verifies"); the proof there says why the items together establish the claims of the file.
@@ -249,8 +249,8 @@ def _tied(program: Program, active: list[int], face: list[int]) -> list[int]:
 
 
 def _side_rows(planes, reps: fmpq_mat, Zt: fmpq_mat, s: int, n: int) -> fmpq_mat:
-    """K5 (LICQ): rows L with L r = the two multipliers of each face hyperplane H (THEORY §8):
-    ``γ_H + s Σ_{k∈H, c_k<0} c_k r_k`` (the side x̃_h·u < 0) and
+    """K5 (LICQ): rows L with L r = the two multipliers of each face hyperplane H (docs/theory.md
+    §8): ``γ_H + s Σ_{k∈H, c_k<0} c_k r_k`` (the side x̃_h·u < 0) and
     ``−γ_H − s Σ_{k∈H, c_k>0} c_k r_k`` (the side x̃_h·u > 0), where
     ``γ = (B Bᵀ)⁻¹ B Z_νᵀ r`` are the coordinates of ``(I − P) Z_νᵀ r`` on the representatives."""
     gamma = (reps * reps.transpose()).solve(reps * Zt)
@@ -377,7 +377,7 @@ def _bounds(x: arb) -> tuple[Fraction, Fraction]:
 
 
 class _System:
-    """The reduced KKT system in x = (r, α[, β]) (THEORY §7), with ``v_ν = V_ν r`` and
+    """The reduced KKT system in x = (r, α[, β]) (docs/theory.md §7), with ``v_ν = V_ν r`` and
     ``f_ν = V_νᵀ v_ν = M_ν r`` (``M_ν = Z_ν P_ν Z_νᵀ = V_νᵀ V_ν``, P_ν symmetric idempotent):
 
         G(x) = ( r + Σ_ν α_ν f_ν (+ β·1) − y,   (‖v_ν‖² − λ_s²)/2 for each ν   (, 1ᵀr) ),
@@ -500,7 +500,7 @@ def _signs(j: int, nu: _Neuron, linear: Linear, program: Program) -> None:
 
 def _face_multipliers(j: int, nu: _Neuron, linear: Linear) -> None:
     """K10 (SCS): the face multipliers μ_S of every tied cell are > 0 on the box (with LICQ
-    these are the side multipliers of THEORY §8 of the sides the cell lies on)."""
+    these are the side multipliers of docs/theory.md §8 of the sides the cell lies on)."""
     for cell, (basis, rows) in nu.cell_rows.items():
         values = linear(rows)
         if not all(values[t, 0] > 0 for t in range(len(basis))):

@@ -1,4 +1,5 @@
-"""User data in, exact data out: the one boundary where input is validated (DESIGN.md, "Data").
+"""User data in, exact data out: the one boundary where input is validated (docs/formats.md,
+"Data").
 
 Everything behind this module trusts its inputs.  A :class:`Dataset` holds the data as exact
 rationals; :func:`data_sha256` hashes its canonical text so that a certificate can name the data

@@ -2,8 +2,8 @@
 
 Moreau: ``Π_K(c) = c + Aᵀμ`` with ``μ = argmin_{μ>=0} ‖c + Aᵀμ‖`` (the polar cone is
 ``{−Aᵀμ : μ >= 0}``), so ``‖Π_K(c)‖ = min_{μ>=0} ‖c + Aᵀμ‖`` and any ``μ >= 0`` bounds it from
-above (THEORY §4).  The projection lies in the relative interior of a face of K, spanned by the
-points of K where a subset S of the constraints is tight; KKT says that for that S the
+above (docs/theory.md §4).  The projection lies in the relative interior of a face of K, spanned by
+the points of K where a subset S of the constraints is tight; KKT says that for that S the
 multipliers ``μ_S`` solving ``A_S(c + A_Sᵀ μ_S) = 0`` are >= 0 and ``c + A_Sᵀμ_S`` lies in K, and
 conversely any S with these properties gives the projection (the problem is convex).  For small
 dimension the candidate subsets (of size <= dimension; size D gives the apex 0) are few, so all

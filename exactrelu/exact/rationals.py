@@ -1,7 +1,7 @@
 """Exact conversion of user numbers to rationals and the JSON text form of rationals.
 
-DESIGN.md: floats are converted exactly (``Fraction(0.1)`` is a dyadic rational), decimal strings
-exactly (``"0.1"`` is 1/10), and an exact rational is written ``"p/q"`` or ``"p"``.
+docs/formats.md, "Numbers": floats are converted exactly (``Fraction(0.1)`` is a dyadic rational),
+decimal strings exactly (``"0.1"`` is 1/10), and an exact rational is written ``"p/q"`` or ``"p"``.
 """
 
 from __future__ import annotations

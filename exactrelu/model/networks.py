@@ -1,8 +1,8 @@
 """Two-layer ReLU networks, evaluated exactly, and the maps to and from the convex program.
 
-THEORY §1 (the non-convex problem NC), §3 (convex reformulation, α-form), §5 (optimal neurons
-are balanced), §9 (stationary points).  Everything here is exact: weights are Fractions, the fit
-and the objective of a rational network are computed with integer matrix products (python-flint
+docs/theory.md §1 (the non-convex problem NC), §3 (convex reformulation, α-form), §5 (optimal
+neurons are balanced), §9 (stationary points).  Everything here is exact: weights are Fractions, the
+fit and the objective of a rational network are computed with integer matrix products (python-flint
 ``fmpz_mat``) over a common denominator, never with floats.
 
 Conventions
@@ -10,7 +10,7 @@ Conventions
 * A network has ``W1`` (m rows of D = d entries, or d + 1 with a hidden bias, the bias weight
   last), ``w2`` (m entries), an optional unregularized ``output_bias`` and optional ``gates``
   (gated ReLU: neuron j uses the fixed pattern ``1[x̃·g_j >= 0]``).  Width 0 is the zero network.
-* ``objective`` is the **sum scale** of THEORY §1:
+* ``objective`` is the **sum scale** of docs/theory.md §1:
   ``NC = ½‖f(X) − y‖² + (λ/2) Σ_j (‖W1_j‖² + w2_j²)``; the ``mean`` scale of the authors' code
   (loss divided by n) is the caller's conversion (λ_sum = n·λ_mean, objective_sum = n·obj_mean).
 * The boundary (``network_from_json``, ``network_from_arrays``, ``network_from_torch_state_dict``)
@@ -53,7 +53,7 @@ DEFAULT_SCALE_DIGITS = 12
 
 @dataclass(frozen=True, eq=False)
 class SqrtSum:
-    """An exact real ``rational + Σ coef_i · √radicand_i`` (THEORY §3, §7).
+    """An exact real ``rational + Σ coef_i · √radicand_i`` (docs/theory.md §3, §7).
 
     Canonical enough to decide everything: radicands are integers > 1 that are not perfect
     squares and no two of them have a square ratio, so ``{1, √N_1, …}`` are linearly independent
@@ -171,7 +171,8 @@ class SqrtSum:
         """A rational string when rational; otherwise the exact terms and an enclosure.
 
         ``{"rational": "p/q", "sqrt_terms": [{"coef": "p/q", "sqrt": "sqrt(N)"}], "mid", "rad"}``
-        (DESIGN.md: ``"sqrt(p/q)"`` is a square root, ``mid``/``rad`` an enclosure).
+        (docs/formats.md, "Numbers": ``"sqrt(p/q)"`` is a square root, ``mid``/``rad`` an
+        enclosure).
         """
         if not self.terms:
             return rational_str(self.rational)
@@ -251,7 +252,8 @@ def rational_root(q: Fraction, k: int, digits: int = DEFAULT_SCALE_DIGITS) -> Fr
 
 
 def sqrt_str(q: Fraction) -> str:
-    """JSON form of √q (DESIGN.md): a rational string when √q is rational, else ``"sqrt(p/q)"``."""
+    """JSON form of √q (docs/formats.md, "Numbers"): a rational string when √q is rational, else
+    ``"sqrt(p/q)"``."""
     root = exact_sqrt(q)
     return rational_str(root) if root is not None else f"sqrt({rational_str(q)})"
 
@@ -263,7 +265,7 @@ def sqrt_str(q: Fraction) -> str:
 
 @dataclass(frozen=True)
 class Network:
-    """An exact two-layer (gated) ReLU network (THEORY §1).
+    """An exact two-layer (gated) ReLU network (docs/theory.md §1).
 
     ``f(X) = Σ_j (X̃ W1_j)_+ w2_j (+ output_bias)`` with ``X̃`` the rows ``[x_k, 1]`` when ``bias``;
     gated: ``Σ_j 1[X̃ g_j >= 0]·(X̃ W1_j) w2_j``.  Weight decay applies to ``W1`` (bias weight
@@ -330,7 +332,8 @@ def check_input_size(network: Network, d: int) -> None:
 
 
 def network_from_json(obj: object, d: int | None = None, bias: bool | None = None) -> Network:
-    """A network from DESIGN.md's JSON ``{"W1": [[...]], "w2": [...], "bias": false}``.
+    """A network from the network JSON of docs/formats.md ``{"W1": [[...]], "w2": [...], "bias":
+    false}``.
 
     Optional keys ``"output_bias"`` and ``"gates"``; other keys are ignored.  Numbers: JSON
     numbers (floats converted exactly) or strings ``"p/q"``/decimals (read exactly).  ``bias``
@@ -451,7 +454,7 @@ def network_from_torch_state_dict(state: object, d: int) -> Network:
 
 
 def network_to_json(network: Network) -> dict:
-    """DESIGN.md's network JSON with rational strings (exact; parsed back by
+    """The network JSON of docs/formats.md with rational strings (exact; parsed back by
     :func:`network_from_json`)."""
     out: dict = {
         "W1": [[rational_str(v) for v in row] for row in network.W1],
@@ -629,7 +632,7 @@ def _combine(
 
 
 def fit(network: Network, X: object) -> tuple[Fraction, ...]:
-    """The exact output ``f(X)`` of the network on every row of ``X`` (THEORY §1)."""
+    """The exact output ``f(X)`` of the network on every row of ``X`` (docs/theory.md §1)."""
     rows = _rows_with(network, X)
     return _fit_rows(network, rows)
 
@@ -692,7 +695,7 @@ def objective(network: Network, X: object, y: object, lam: object) -> Fraction:
 
 
 # ---------------------------------------------------------------------------------------------
-# Non-convex -> convex (THEORY §3)
+# Non-convex -> convex (docs/theory.md §3)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -708,7 +711,7 @@ class ConvexBlock(NamedTuple):
 
 
 def to_convex(network: Network, X: object, cells: object = None) -> list[ConvexBlock]:
-    """The convex weights of a network (THEORY §3, NC → convex), exactly.
+    """The convex weights of a network (docs/theory.md §3, NC → convex), exactly.
 
     Each neuron j with ``w2_j ≠ 0`` and ``W1_j ≠ 0`` goes to a block with sign
     ``s = sign(w2_j)``, adding ``|w2_j|·W1_j`` to its ``u``; neurons with the same
@@ -717,7 +720,7 @@ def to_convex(network: Network, X: object, cells: object = None) -> list[ConvexB
 
     * without ``cells``: ``1[X̃ W1_j >= 0]`` as computed (gated: ``1[X̃ g_j >= 0]``).  When
       ``W1_j`` lies on hyperplanes of the data this is the pattern of a *face*, which need not be
-      the pattern of any cell (``x_2 = −x_1``, THEORY §2);
+      the pattern of any cell (``x_2 = −x_1``, docs/theory.md §2);
     * with ``cells`` (a bool array count × n of cell patterns, e.g.
       ``enumerate_patterns(...).patterns``): the first listed cell whose closure contains
       ``W1_j`` (its pattern agrees with ``X̃ W1_j`` on every row where that is nonzero).  A neuron
@@ -829,7 +832,8 @@ def convex_objective(
     lam: object,
     output_bias: Fraction | None = None,
 ) -> SqrtSum:
-    """``P(u) = ½‖Σ_b s_b D_b X̃ u_b (+ output bias) − y‖² + λ Σ_b ‖u_b‖`` exactly (THEORY §3).
+    """``P(u) = ½‖Σ_b s_b D_b X̃ u_b (+ output bias) − y‖² + λ Σ_b ‖u_b‖`` exactly (docs/theory.md
+    §3).
 
     Irrational in general (the group norms); exact as a :class:`SqrtSum`.
     """
@@ -843,7 +847,7 @@ def convex_objective(
 
 
 # ---------------------------------------------------------------------------------------------
-# Convex -> non-convex with rational scales (THEORY §3)
+# Convex -> non-convex with rational scales (docs/theory.md §3)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -859,7 +863,8 @@ def from_convex(
     output_bias: Fraction | None = None,
     scale_digits: int = DEFAULT_SCALE_DIGITS,
 ) -> Network:
-    """The rational network of convex weights (THEORY §3, convex → NC), one neuron per block.
+    """The rational network of convex weights (docs/theory.md §3, convex → NC), one neuron per
+    block.
 
     ``t = convex_scale(u_b)``, ``W1 = u_b / t``, ``w2 = s_b t``; blocks with ``u_b = 0`` are
     dropped.  ``u_b/t`` lies in the same closed cone as ``u_b`` (t > 0), so the fit is exactly the
@@ -897,7 +902,7 @@ def rounding_excess(
 
 
 # ---------------------------------------------------------------------------------------------
-# Balancing (THEORY §5, §9)
+# Balancing (docs/theory.md §5, §9)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -936,7 +941,7 @@ def is_balanced(network: Network) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# α-form: exact optimal networks with irrational weights (THEORY §3, §5)
+# α-form: exact optimal networks with irrational weights (docs/theory.md §3, §5)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -1052,9 +1057,9 @@ def alpha_form_excess(
 
 
 def alpha_form_to_json(neurons: Sequence[AlphaNeuron], lam: object) -> list[dict]:
-    """DESIGN.md's ``alpha_form`` list: ``{"alpha", "direction", "sign"}`` as rational strings,
-    plus ``"W1_scale"`` = √(α/λ) (``W1 = W1_scale · direction``) and ``"w2_abs"`` = √(αλ)
-    (``w2 = sign · w2_abs``) as ``"sqrt(p/q)"`` strings (rational strings when rational)."""
+    """The ``alpha_form`` list of docs/formats.md list: ``{"alpha", "direction", "sign"}`` as
+    rational strings, plus ``"W1_scale"`` = √(α/λ) (``W1 = W1_scale · direction``) and ``"w2_abs"``
+    = √(αλ) (``w2 = sign · w2_abs``) as ``"sqrt(p/q)"`` strings (rational strings when rational)."""
     lam = check_alpha_form(neurons, lam)
     return [
         {
@@ -1113,7 +1118,7 @@ def alpha_form_summary(
     output_bias: Fraction | None = None,
     scale_digits: int = DEFAULT_SCALE_DIGITS,
 ) -> dict:
-    """JSON for an exact network in α-form beside its rational network (DESIGN.md):
+    """JSON for an exact network in α-form beside its rational network (docs/formats.md, "Numbers"):
     ``alpha_form``, ``objective`` (exact, of the α-form), ``network``, ``network_objective``
     (exact NC value of the rational network) and ``network_excess`` (their difference, >= 0)."""
     network = alpha_form_network(

@@ -1,8 +1,8 @@
-"""A small non-convex trainer for two-layer ReLU networks (THEORY §1, §9), in float64.
+"""A small non-convex trainer for two-layer ReLU networks (docs/theory.md §1, §9), in float64.
 
-This is the ``numeric`` side of the project: it produces networks to certify (THEORY §9: every
-Clarke stationary point has balanced neurons and is optimal for the sub-sampled convex program of
-its own patterns).  The result is returned as an exact :class:`~exactrelu.model.networks.Network`
+This is the ``numeric`` side of the project: it produces networks to certify (docs/theory.md §9:
+every Clarke stationary point has balanced neurons and is optimal for the sub-sampled convex program
+of its own patterns).  The result is returned as an exact :class:`~exactrelu.model.networks.Network`
 (floats converted exactly), so everything computed from it afterwards is exact *for those
 weights*; the training itself is plain floating point.
 

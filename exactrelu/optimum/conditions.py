@@ -1,9 +1,10 @@
-"""LICQ and strict complementarity (SCS) of an optimum, per neuron (THEORY §8).
+"""LICQ and strict complementarity (SCS) of an optimum, per neuron (docs/theory.md §8).
 
 Works on an exact :class:`~exactrelu.optimum.optimal_set.OptimalSet` (``status == "exact"``: the
 dual
 optimum r is rational) and on a :class:`~exactrelu.optimum.optimal_set.VerifiedOptimalSet`
-(``status == "verified"``: r is irrational, the structure proved in ball arithmetic, THEORY §7).
+(``status == "verified"``: r is irrational, the structure proved in ball arithmetic, docs/theory.md
+§7).
 For a neuron ν (direction v, sign s, face rows ``{k : x̃_k·v = 0}``, zero rows excluded):
 
 * **LICQ(ν)**: the face rows, parallel rows merged into one hyperplane each (representative
@@ -37,8 +38,8 @@ where ``α_ν > 0`` exactly for the neurons some optimal network uses (the most 
 complementary optimal solution).  A neuron is *in use* when α_ν > 0 is proved there.
 
 An optimal set whose status is ``"undecided"`` gives ``Conditions`` with ``licq`` and ``scs``
-None, status ``"undecided"`` and the reasons in ``failures``.  Labels follow DESIGN.md: each claim
-(``claims``) is ``"exact"``, ``"verified"`` or ``"undecided"``, ``status`` is the weakest.
+None, status ``"undecided"`` and the reasons in ``failures``.  Labels follow docs/formats.md: each
+claim (``claims``) is ``"exact"``, ``"verified"`` or ``"undecided"``, ``status`` is the weakest.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ from exactrelu.optimum.verified import Ball, VerifiedNeuron, _hyperplanes
 from exactrelu.program.exact_optimum import face_projection
 
 LABELS = ("exact", "verified", "undecided")
-"""Exactness labels from strongest to weakest (DESIGN.md)."""
+"""Exactness labels from strongest to weakest (docs/formats.md, "Numbers")."""
 
 Number = Fraction | Ball
 
@@ -76,7 +77,7 @@ def positive(value: Number) -> bool | None:
 
 
 def number_json(value: Number) -> object:
-    """A rational as ``"p/q"``, an enclosure as ``{"mid", "rad"}`` (DESIGN.md)."""
+    """A rational as ``"p/q"``, an enclosure as ``{"mid", "rad"}`` (docs/formats.md, "Numbers")."""
     return value.to_json() if isinstance(value, Ball) else rational_str(value)
 
 
@@ -101,7 +102,7 @@ def _shown(value: Number) -> str:
 
 @dataclass(frozen=True)
 class FaceMultipliers:
-    """The two cone multipliers of one face hyperplane of a neuron (THEORY §8).
+    """The two cone multipliers of one face hyperplane of a neuron (docs/theory.md §8).
 
     ``rows``: the face rows on the hyperplane (``representative`` first); ``negative`` belongs
     to the cells on the side ``x̃_h·u < 0`` (``negative_cells``), ``positive`` to the side
@@ -398,7 +399,7 @@ def _undecided_reasons(optimal_set) -> tuple[str, ...]:
 
 
 def check_conditions(optimal_set) -> Conditions:
-    """LICQ and SCS of every neuron and of the solution (module docstring, THEORY §8).
+    """LICQ and SCS of every neuron and of the solution (module docstring, docs/theory.md §8).
 
     Parameters
     ----------

@@ -1,11 +1,11 @@
-"""The set of all optimal networks, exactly (THEORY §5, §6, §8).
+"""The set of all optimal networks, exactly (docs/theory.md §5, §6, §8).
 
 With the exact dual optimum r (rational, proved by a zero gap in α-form): the correlation vector
 of every block is ``v_b = Π_{K_b}(Z_bᵀ r)``; the equicorrelation set is ``E = {b : ‖v_b‖ = λ}``.
 Blocks of E with the same sign and the same v are one **neuron** (ties on shared faces), with fit
 ``f_ν = s (X̃ v)_+``.  Every optimal network is, up to permutation and splitting, given by
 ``β >= 0`` with ``Σ_ν β_ν f_ν (+ b·1) = ŷ``: a polytope whose vertices are the minimal networks
-(THEORY §6).  Decisions are exact:
+(docs/theory.md §6).  Decisions are exact:
 
 * a block is outside E when an exact upper bound ``‖Z_bᵀr + A_bᵀμ‖ < λ`` holds (any μ >= 0);
 * a block is in E when its exact projection (a face of the cone with multipliers μ_S >= 0, the
@@ -212,7 +212,7 @@ class OptimalSet:
 
 
 def optimal_set(problem: Problem, solution: Solution | None = None) -> OptimalSet:
-    """Compute the optimal set of ``problem`` (THEORY §5–§6).
+    """Compute the optimal set of ``problem`` (docs/theory.md §5–§6).
 
     Exact when the dual optimum is rational (``solution.optimum`` is not None); blocks whose
     membership in E the exact projection cannot decide are listed (status ``"undecided"``).
@@ -249,7 +249,7 @@ def optimal_set(problem: Problem, solution: Solution | None = None) -> OptimalSe
 
 @dataclass(frozen=True)
 class VerifiedOptimalSet:
-    """The optimal set when the optimum is irrational (THEORY §7, "verified").
+    """The optimal set when the optimum is irrational (docs/theory.md §7, "verified").
 
     A verified structure has independent neuron fits, so the optimal network is unique up to
     permutation and splitting: one minimal network, whose weights are certified enclosures.

@@ -1,4 +1,5 @@
-"""The optimal structure proved when the optimum is irrational (THEORY §7 "Verified", §8 SCS).
+"""The optimal structure proved when the optimum is irrational (docs/theory.md §7 "Verified", §8
+SCS).
 
 With the ℓ2 group norm the optimal residual r is algebraic, not rational, in general, so the exact
 path of ``optimal_set.py`` (a rational r with an exact zero gap) does not apply.  This module
@@ -23,9 +24,9 @@ proves the combinatorial structure of the optimum instead, with ball arithmetic 
    * primal feasibility: ``v_ν = P_ν Z_νᵀ r`` satisfies ``x̃_k·v_ν > 0`` on the active rows and
      ``< 0`` on the inactive rows off the face (``x̃_k·v_ν = 0`` on the face holds by
      construction);
-   * SCS (THEORY §8): with ``c = Z_νᵀ r`` and the face's hyperplanes H (parallel rows merged,
-     representative row x_h, the other rows ``x_k = c_k x_h``), ``(I − P_ν)c = Σ_H γ_H x_h`` and
-     both multipliers of every hyperplane are > 0: ``γ_H + s Σ_{k∈H, c_k<0} c_k r_k`` (the cells
+   * SCS (docs/theory.md §8): with ``c = Z_νᵀ r`` and the face's hyperplanes H (parallel rows
+     merged, representative row x_h, the other rows ``x_k = c_k x_h``), ``(I − P_ν)c = Σ_H γ_H x_h``
+     and both multipliers of every hyperplane are > 0: ``γ_H + s Σ_{k∈H, c_k<0} c_k r_k`` (the cells
      on the side ``x_h·u < 0``) and ``−γ_H − s Σ_{k∈H, c_k>0} c_k r_k`` (the side ``x_h·u > 0``);
      for a single row this is ``0 < γ_k < −s r_k``.  This needs the representatives linearly
      independent (LICQ).  When they are not (e.g. collinear points with a hidden bias: three or
@@ -36,9 +37,10 @@ proves the combinatorial structure of the optimum instead, with ball arithmetic 
      (Moreau: ``c_b − v_ν = −A_Sᵀ μ_S`` lies in the polar cone and is orthogonal to v_ν).  A face
      side with no block in the program (possible for sampled patterns) is not checked;
    * every block not tied to a neuron has ``‖Π_{K_b}(Z_bᵀ r)‖ < λ``, through the upper bound
-     ``‖Z_bᵀ r + A_bᵀ μ_b‖`` with ``μ_b >= 0`` (THEORY §4; μ_b = 0 for most blocks).  A block
-     ``(C, s)`` is *tied* to ν when ``s = s_ν`` and the pattern of C agrees with ν's active rows
-     off the face: its cone contains v_ν and the SCS multipliers give ``Π_{K_b}(Z_bᵀ r) = v_ν``.
+     ``‖Z_bᵀ r + A_bᵀ μ_b‖`` with ``μ_b >= 0`` (docs/theory.md §4; μ_b = 0 for most blocks).  A
+     block ``(C, s)`` is *tied* to ν when ``s = s_ν`` and the pattern of C agrees with ν's active
+     rows off the face: its cone contains v_ν and the SCS multipliers give ``Π_{K_b}(Z_bᵀ r) =
+     v_ν``.
 
 Why this proves the optimum (the proof the checker relies on): the zero x* gives convex weights
 ``u_ν = α_ν v_ν`` in the closed cone of each tied block (primal feasibility) with fit
@@ -48,9 +50,9 @@ for every block (tied blocks sit exactly at λ, the others strictly below), so t
 r is the dual optimum and the α-form solution is optimal.  The equicorrelation set E is exactly
 the set of tied blocks, grouped into the given neurons; J(x*) is nonsingular, so the neuron fits
 (with the column 1 when there is an output bias) are linearly independent and the neuron-merged
-polytope of THEORY §5 is a single point: the optimal network is unique up to permutation and
+polytope of docs/theory.md §5 is a single point: the optimal network is unique up to permutation and
 splitting (``unique_network``), and the convex solution is unique iff every neuron has one cell
-(``unique_convex``).  With SCS the structure is locally constant in λ and y (THEORY §8).
+(``unique_convex``).  With SCS the structure is locally constant in λ and y (docs/theory.md §8).
 The block bounds hold for the program's block set; "all patterns" needs the completeness
 certificate of the cell list beside this one.
 
@@ -167,9 +169,9 @@ class VerifiedNeuron:
     """A neuron of the optimum, proved: sign, face, active rows, tied cells and enclosures.
 
     ``direction`` encloses ``v = P Z_νᵀ r`` (‖v‖ = λ), ``alpha`` its weight (``u = α v``); the
-    network neuron is ``W1 = √(α/λ) v``, ``w2 = s √(αλ)`` (THEORY §3).  ``multipliers`` encloses,
-    per face hyperplane, the two cone multipliers (side ``x_h·u < 0``, side ``x_h·u > 0``; a side
-    without a cell in a sampled program is not checked and may be negative); when
+    network neuron is ``W1 = √(α/λ) v``, ``w2 = s √(αλ)`` (docs/theory.md §3).  ``multipliers``
+    encloses, per face hyperplane, the two cone multipliers (side ``x_h·u < 0``, side ``x_h·u > 0``;
+    a side without a cell in a sampled program is not checked and may be negative); when
     the face rows are dependent (LICQ fails) ``cell_multipliers`` holds instead, per tied cell,
     a basis of face rows and its (positive) multipliers.
     """
@@ -205,7 +207,7 @@ class VerifiedNeuron:
 
 @dataclass(frozen=True)
 class VerifiedStructure:
-    """The proved structure of the optimum (status ``"verified"``, THEORY §7).
+    """The proved structure of the optimum (status ``"verified"``, docs/theory.md §7).
 
     ``residual`` encloses the unique dual optimum r = y − ŷ, ``optimum`` the optimal value (in
     the problem's scale), ``output_bias`` the output bias β when there is one.  The optimal
@@ -304,7 +306,8 @@ def verify_structure(problem, solution) -> VerifiedStructure | None:
 
 
 def verify(problem, solution) -> Verification:
-    """Prove the structure proposed by ``solution.numeric`` (THEORY §7); see the module doc."""
+    """Prove the structure proposed by ``solution.numeric`` (docs/theory.md §7); see the module
+    doc."""
     found = solution.numeric
     if not found.polished:
         return Verification(
@@ -355,7 +358,7 @@ def verify_interval(
     cache: dict | None = None,
 ) -> Verification:
     """Prove that ``neurons`` are exactly the neurons of the optimum for **every** λ in
-    ``[lam_lo, lam_hi]`` (the problem's scale; THEORY §8, ``proofs/verified.md``).
+    ``[lam_lo, lam_hi]`` (the problem's scale; docs/theory.md §8, ``proofs/verified.md``).
 
     The Krawczyk test runs on a tube ``x̃ + t ẋ + Z`` around the tangent at the midpoint λ_m
     (t = λ − λ_m, :meth:`_Verifier.tube_krawczyk`): for each λ of the interval exactly one
@@ -464,7 +467,7 @@ def _neuron_data(rows, X: fmpq_mat, patterns: np.ndarray, neuron: Neuron, gated:
 
 
 def _multiplier_rows(planes, gamma_rows: fmpq_mat, sign: int, n: int) -> fmpq_mat:
-    """Rows L with ``L r`` = the two multipliers of each face hyperplane (THEORY §8):
+    """Rows L with ``L r`` = the two multipliers of each face hyperplane (docs/theory.md §8):
     ``γ_H + s Σ_{c_k<0} c_k r_k`` and ``−γ_H − s Σ_{c_k>0} c_k r_k``, with ``γ = Γ r``."""
     out = []
     for i, plane in enumerate(planes):
@@ -883,7 +886,7 @@ class _Verifier:
         return directions
 
     def check_faces(self, r: arb_mat) -> list[list]:
-        """SCS (THEORY §8): the cone multipliers of every cell adjacent to a neuron are > 0.
+        """SCS (docs/theory.md §8): the cone multipliers of every cell adjacent to a neuron are > 0.
 
         With independent face hyperplanes (LICQ) both multipliers of every hyperplane, which
         covers every adjacent cell (a side with no block in the program, possible for sampled

@@ -1,4 +1,4 @@
-"""The blocks of the convex reformulation (THEORY §3): cells with their cones, and signs.
+"""The blocks of the convex reformulation (docs/theory.md §3): cells with their cones, and signs.
 
 ReLU model: block ``b = (C, s)`` for each cell C and sign s = ±1, ``Z_b = s D_C X̃`` and the cone
 ``K_C = {u : (2 D_C − I) X̃ u >= 0}``, described by the cell's facet rows (the other rows are
@@ -7,7 +7,7 @@ redundant).  Gated model: one unconstrained block per pattern, ``Z_b = D_b X̃``
 Pattern sets: ``"all"`` (every cell, certified complete by :func:`enumerate_patterns`), a given
 list of patterns, or ``("sample", N, seed)``: the distinct patterns ``1[X̃ g >= 0]`` of N Gaussian
 gates as in the authors' code.  A program over a sampled or given set is a different program: its
-certificates hold for that program only (THEORY §9).
+certificates hold for that program only (docs/theory.md §9).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Exact lower bounds on the optimum from a dual point (THEORY §4).
+"""Exact lower bounds on the optimum from a dual point (docs/theory.md §4).
 
 Weak duality: for every network W, ``NC(W) >= D(z) = zᵀy − ½‖z‖²`` when z is dual feasible:
 ``‖Π_{K_b}(Z_bᵀ z)‖ <= λ`` for every block b of the complete pattern list (and ``1ᵀz = 0`` with

@@ -1,4 +1,4 @@
-"""The exact optimum when the dual optimum r is rational (THEORY §3, §5, §7).
+"""The exact optimum when the dual optimum r is rational (docs/theory.md §3, §5, §7).
 
 Every optimal solution has the same residual r; if r is rational, each neuron's direction
 ``v_ν = P_ν Z_νᵀ r`` is rational, and so are the weights α solving ``Σ α_ν Z_ν v_ν = y − r``.

@@ -1,4 +1,5 @@
-"""The training problem and its convex reformulation, solved and certified (THEORY §1, §3, §4).
+"""The training problem and its convex reformulation, solved and certified (docs/theory.md §1, §3,
+§4).
 
 ``Problem`` holds exact data, λ and the model options; ``Problem.solve`` finds the optimum in
 floating point by column generation (``solver.py``) and returns exact bounds: the exact NC
@@ -43,7 +44,7 @@ class Problem:
     model : ``"relu"`` (cone-constrained group lasso) or ``"gated"`` (gates fixed by the patterns).
     patterns : ``"all"`` (every cell, certified complete), a list of patterns (0/1 strings or
         bool sequences), or ``("sample", N, seed)`` Gaussian gates as in the authors' code.  With
-        a list or a sample the results hold for that sub-sampled program only (THEORY §9).
+        a list or a sample the results hold for that sub-sampled program only (docs/theory.md §9).
     """
 
     def __init__(
@@ -147,7 +148,7 @@ class Problem:
 
     # -- solving ------------------------------------------------------------------------------
     def solve(self, tol: object = 1e-9) -> Solution:
-        """The global optimum, with an exact certificate (THEORY §4).
+        """The global optimum, with an exact certificate (docs/theory.md §4).
 
         ``tol`` is relative to ½‖y‖²: the column generation stops when no block's dual
         constraint is violated by more than a factor ``1 + tol``; the certified gap is exact.
@@ -199,7 +200,7 @@ class Problem:
         return network
 
     def describe(self) -> dict[str, object]:
-        """The fields every output carries (DESIGN.md)."""
+        """The fields every output carries (docs/formats.md, "Common fields")."""
         return {
             "n": self.n,
             "d": self.dataset.d,
@@ -267,7 +268,7 @@ class Solution:
         return claims
 
     def alpha_form_json(self) -> dict[str, object] | None:
-        """The exact optimal convex solution in α-form (THEORY §3), when it is rational."""
+        """The exact optimal convex solution in α-form (docs/theory.md §3), when it is rational."""
         if self.exact_optimum is None:
             return None
         out = {

@@ -1,4 +1,4 @@
-"""The reduced KKT system of the convex program with its neurons fixed (THEORY §7).
+"""The reduced KKT system of the convex program with its neurons fixed (docs/theory.md §7).
 
 A neuron ν is a sign s_ν, the rows active on it (``x̃_k·v > 0``) and its face rows
 (``x̃_k·v = 0``).  With ``Z_ν = s_ν D_ν X̃`` (face rows contribute nothing), ``P_ν`` the
@@ -10,7 +10,7 @@ optimal residual r and neuron weights α solve
 (the bracketed terms with an unregularized output bias β).  Its Jacobian
 ``[[I + Σ α_ν M_ν, F (, 1)], [Fᵀ, 0], (1ᵀ)]`` with ``F = [M_ν r]`` (the neuron fits) is
 nonsingular iff the fits are linearly independent.  Newton's method on it polishes a
-numerical solution to rounding error; the same system gives sensitivities (THEORY §8).
+numerical solution to rounding error; the same system gives sensitivities (docs/theory.md §8).
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def neuron_matrices(rows: np.ndarray, neurons: list[Neuron]) -> tuple[list, list
 
 
 def independent_support(fits: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """Carathéodory reduction (THEORY §6, Algorithm 1 in α): new α >= 0 with the same fit
+    """Carathéodory reduction (docs/theory.md §6, Algorithm 1 in α): new α >= 0 with the same fit
     ``fits @ α`` whose support has linearly independent columns of ``fits``."""
     alpha = alpha.copy()
     while True:

@@ -1,13 +1,15 @@
-"""Floating-point solution of the convex reformulation by column generation (THEORY §3, §4, §7).
+"""Floating-point solution of the convex reformulation by column generation (docs/theory.md §3, §4,
+§7).
 
 The full program has one cone constraint per (cell, sign, facet) and one second-order cone per
 block: too large to hand to a conic solver beyond small data.  Column generation keeps a small
 working set of blocks, solves the restricted program with Clarabel, and prices every block of the
 complete (exactly enumerated) pattern set at the restricted residual r: the dual constraint of
-block b is ``‖Π_{K_b}(Z_bᵀ r)‖ <= λ`` (THEORY §4), and the most violated blocks are the columns to
-add.  At the end the solution is polished by Newton's method on the reduced KKT system of THEORY
-§7 (neurons with their faces fixed), which makes the residual accurate to rounding error.  Nothing
-here is certified: the exact certificate is built from this float solution by ``certificate.py``.
+block b is ``‖Π_{K_b}(Z_bᵀ r)‖ <= λ`` (docs/theory.md §4), and the most violated blocks are the
+columns to add.  At the end the solution is polished by Newton's method on the reduced KKT system of
+docs/theory.md §7 (neurons with their faces fixed), which makes the residual accurate to rounding
+error.  Nothing here is certified: the exact certificate is built from this float solution by
+``certificate.py``.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ POLISH_ATTEMPTS = 4
 
 @dataclass(frozen=True)
 class FloatSolution:
-    """A numerical optimum grouped into neurons (THEORY §5): ``u_ν = α_ν v_ν``, ``‖v_ν‖ ≈ λ``.
+    """A numerical optimum grouped into neurons (docs/theory.md §5): ``u_ν = α_ν v_ν``, ``‖v_ν‖ ≈
+    λ``.
 
     ``cells[i]`` is a pattern (block) whose closed cone contains neuron i; ``residual = y − ŷ``.
     ``polished``: Newton on the reduced KKT system converged and the structure was re-priced.
@@ -114,7 +117,7 @@ class ColumnGeneration:
     def facet_bounds(self, C: np.ndarray, sweeps: int = 3) -> np.ndarray:
         """Upper bounds ``‖c + Aᵀμ‖`` (μ >= 0) for every pattern, by a few sweeps of cyclic
         projections onto the facet half-spaces: each step adds a nonnegative multiple of a
-        facet row, so the result is of that form and bounds the projection (THEORY §4)."""
+        facet row, so the result is of that form and bounds the projection (docs/theory.md §4)."""
         padded, norm2 = self.padded_cones
         P = C.copy()
         for _ in range(sweeps):

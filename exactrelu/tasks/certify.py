@@ -1,6 +1,6 @@
 """Is a given network globally optimal?  A proof either way, or an honest "inconclusive".
 
-THEORY §4: for every network W, ``NC(W) >= D(z)`` for any dual-feasible z over the complete
+docs/theory.md §4: for every network W, ``NC(W) >= D(z)`` for any dual-feasible z over the complete
 pattern list, so ``NC(W) − D(z) <= ε`` proves W is ε-optimal among networks of **any** width.
 Non-optimality is proved only by exhibiting a network with an exactly smaller objective (lower
 bounds alone never prove it); the improving network may be wider than the given one.

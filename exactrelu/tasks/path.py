@@ -1,5 +1,5 @@
-"""The regularization path (THEORY §8): λ_max exactly, certified samples with their structure,
-bracketed breakpoints with jump verdicts, intervals proved constant.
+"""The regularization path (docs/theory.md §8): λ_max exactly, certified samples with their
+structure, bracketed breakpoints with jump verdicts, intervals proved constant.
 
 ``lam_max(problem)``: ``λ_max = max_b ‖Π_{K_b}(Z_bᵀ y)‖`` (y centred with an output bias), above
 which the zero network is optimal.  The maximizing block's projection is computed exactly (the
@@ -24,7 +24,7 @@ proved when all of them are <= ``λ_max²``.  Otherwise an exact enclosure ``[lo
   undecided samples are not bracketed (their float structures are arbitrary points of a
   non-unique optimal set): the stretch is reported ``"undecided"``.  Each bracket gets a verdict
   on the min-norm network (numeric evidence: the change across the bracket against the rate of
-  change on either side): ``continuous`` or ``jump`` (THEORY §8: a jump needs a non-unique
+  change on either side): ``continuous`` or ``jump`` (docs/theory.md §8: a jump needs a non-unique
   optimal set at the breakpoint).
 * **Intervals** between brackets: ``"proved"`` when
   :func:`exactrelu.optimum.verified.verify_interval`
@@ -201,8 +201,8 @@ def _projection_bound(engine, rows, blocks, i, c) -> Fraction:
 # -- the structure at one λ ------------------------------------------------------------------
 @dataclass(frozen=True)
 class PathNeuron:
-    """A neuron of E at one λ (THEORY §5): sign, rows with ``x̃_k·v > 0`` (``active``), rows with
-    ``x̃_k·v = 0`` and ``x̃_k ≠ 0`` (``face``), whether it is in S (``used``: positive in some
+    """A neuron of E at one λ (docs/theory.md §5): sign, rows with ``x̃_k·v > 0`` (``active``), rows
+    with ``x̃_k·v = 0`` and ``x̃_k ≠ 0`` (``face``), whether it is in S (``used``: positive in some
     optimal solution), and its convex weight ``u = β v`` in the min-norm optimal network (floats,
     for plots and jump sizes; zero when unused)."""
 
@@ -242,7 +242,7 @@ class _FloatState:
 
 @dataclass(frozen=True)
 class PathPoint:
-    """The certified optimum at one λ and its structure (THEORY §5, §8).
+    """The certified optimum at one λ and its structure (docs/theory.md §5, §8).
 
     ``status``: ``"exact"`` (rational optimum, exact optimal set), ``"verified"`` (structure
     proved in ball arithmetic, unique network) or ``"numeric"`` (the optimal set could not be
@@ -457,11 +457,11 @@ def continue_point(problem: Problem, start: _FloatState, cache=None) -> PathPoin
 class Breakpoint:
     """The structure changes somewhere in ``[lam_lo, lam_hi]`` (both ends certified).
 
-    ``verdict`` (status ``"numeric"``, THEORY §8): ``"continuous"`` when the min-norm networks at
-    the two ends differ by no more than the path's own rate of change over the bracket explains
-    (10× margin), ``"jump"`` with ``jump`` = that difference otherwise, ``"unresolved"`` when the
-    bracket is wider than requested, ``"undetermined"`` without a neighbour to measure the rate.
-    A jump needs a non-unique optimal set at the breakpoint itself; ``unique_ends`` records
+    ``verdict`` (status ``"numeric"``, docs/theory.md §8): ``"continuous"`` when the min-norm
+    networks at the two ends differ by no more than the path's own rate of change over the bracket
+    explains (10× margin), ``"jump"`` with ``jump`` = that difference otherwise, ``"unresolved"``
+    when the bracket is wider than requested, ``"undetermined"`` without a neighbour to measure the
+    rate. A jump needs a non-unique optimal set at the breakpoint itself; ``unique_ends`` records
     whether the optimal network is unique at each end.
     """
 
@@ -596,7 +596,7 @@ def path(
     max_solves=DEFAULT_MAX_SOLVES,
     interval_tests=DEFAULT_INTERVAL_TESTS,
 ) -> Path:
-    """The regularization path on the grid ``lams`` (THEORY §8; see the module docstring).
+    """The regularization path on the grid ``lams`` (docs/theory.md §8; see the module docstring).
 
     ``source``: a :class:`Problem` (its λ is ignored), a factory ``lam -> Problem`` or the data X
     (with ``y`` and the model options).  ``max_solves`` bounds the number of samples (grid and

@@ -1,4 +1,4 @@
-"""Pruning a network to a minimal one with the same fit, exactly (THEORY §6, Algorithm 1).
+"""Pruning a network to a minimal one with the same fit, exactly (docs/theory.md §6, Algorithm 1).
 
 The network is mapped to its convex weights (:func:`networks.to_convex`: one block per activation
 pattern and sign, neurons of one block merged, ``NC >= P``).  Then, while the block fits
@@ -10,7 +10,7 @@ every ``u_b`` stays in its cone), at least one block drops, and the convex penal
 ``−λ t Σ β_b ‖u_b‖ <= 0`` (zero at an optimum).  The norms are irrational in general; the sign
 of ``Σ β_b ‖u_b‖`` is decided exactly (:class:`networks.SqrtSum`).  The result has linearly
 independent fits, hence at most rank(F) <= n neurons; when the input is optimal it is a minimal
-optimal network (a vertex of the optimal polytope, THEORY §6).
+optimal network (a vertex of the optimal polytope, docs/theory.md §6).
 
 Beyond minimality the fit must change: :func:`least_squares_prune` is the paper's heuristic (the
 removed neuron's fit is regressed on the others and the same scaling update is applied), with
@@ -73,7 +73,7 @@ class PruneStep:
 
 @dataclass(frozen=True)
 class PruneResult:
-    """A network pruned by Algorithm 1 (THEORY §6) with the same exact fit.
+    """A network pruned by Algorithm 1 (docs/theory.md §6) with the same exact fit.
 
     ``network`` is the rational network of the pruned convex blocks (one neuron per block,
     rational scales ``t ≈ √‖u_b‖``, :func:`networks.from_convex`); ``objective`` its exact NC
@@ -186,8 +186,9 @@ class PruneResult:
 
 
 def describe(problem: Problem) -> dict[str, object]:
-    """The fields every output carries (DESIGN.md), without enumerating the cells: pruning needs
-    no pattern list (``patterns`` is the problem's option, reported as given)."""
+    """The fields every output carries (docs/formats.md, "Common fields"), without enumerating the
+    cells: pruning needs no pattern list (``patterns`` is the problem's option, reported as
+    given)."""
     option = problem.pattern_option
     if isinstance(option, tuple) and len(option) == 3 and option[0] == "sample":
         patterns: object = {"sample": option[1], "seed": option[2]}
@@ -216,7 +217,8 @@ def describe(problem: Problem) -> dict[str, object]:
 
 
 def prune(problem: Problem, network: Network) -> PruneResult:
-    """Prune ``network`` to linearly independent neuron fits without changing its fit (THEORY §6).
+    """Prune ``network`` to linearly independent neuron fits without changing its fit
+    (docs/theory.md §6).
 
     Parameters
     ----------
@@ -265,7 +267,8 @@ def prune(problem: Problem, network: Network) -> PruneResult:
         if null is None:
             break
         beta, gamma = null
-        # THEORY §6: the penalty changes by −λ t Σ β_b ‖u_b‖; choose the sign that never raises it
+        # docs/theory.md §6: the penalty changes by −λ t Σ β_b ‖u_b‖; choose the sign that never
+        # raises it
         terms = [(b * factors[i], norms0[i]) for b, i in zip(beta, active, strict=True)]
         weighted = SqrtSum.of(0, terms)
         sign = weighted.sign()
@@ -488,7 +491,7 @@ def least_squares_prune(
     problem: Problem, network: Network, target_width: int, rule: str = "residual"
 ) -> list[LeastSquaresStep]:
     """Prune to ``target_width`` neurons: exactly (Algorithm 1) while possible, then by the
-    paper's least-squares correction, which **changes the fit** (THEORY §6).
+    paper's least-squares correction, which **changes the fit** (docs/theory.md §6).
 
     Parameters
     ----------

@@ -1,9 +1,9 @@
-"""Sensitivity of an optimum to λ, to y and to X (THEORY §7–§8).
+"""Sensitivity of an optimum to λ, to y and to X (docs/theory.md §7–§8).
 
 Under independent neuron fits, LICQ and SCS (:mod:`exactrelu.optimum.conditions`) the neurons and
 their
 faces are locally constant, and the optimum is the smooth solution of the reduced KKT system of
-THEORY §7 (sum scale, λ = ``problem.lam_sum``; β an unregularized output bias)::
+docs/theory.md §7 (sum scale, λ = ``problem.lam_sum``; β an unregularized output bias)::
 
     r + Σ_ν α_ν M_ν r (+ β·1) = y,     rᵀ M_ν r = λ²  (each ν),     (1ᵀ r = 0)
 
@@ -293,8 +293,8 @@ VERIFIED = _Arithmetic(
 
 @dataclass(frozen=True)
 class _NeuronMatrices:
-    """Exact data of a neuron (THEORY §7): ``Z P`` (n × D), ``Zᵀ`` and ``Żᵀ`` (D × n), ``P``,
-    ``Ṗ`` (D × D), ``M = Z P Zᵀ`` and ``K = Ż P + Z Ṗ`` (n × D, so ``Ṁ r = K w + Z P ẇ``)."""
+    """Exact data of a neuron (docs/theory.md §7): ``Z P`` (n × D), ``Zᵀ`` and ``Żᵀ`` (D × n),
+    ``P``, ``Ṗ`` (D × D), ``M = Z P Zᵀ`` and ``K = Ż P + Z Ṗ`` (n × D, so ``Ṁ r = K w + Z P ẇ``)."""
 
     ZP: fmpq_mat
     Zt: fmpq_mat
@@ -422,7 +422,7 @@ def sensitivity(optimal_set, wrt: str = "lam", direction=None) -> Sensitivity:
 
     References
     ----------
-    THEORY §7 (the reduced KKT system), §8 (sensitivity under LICQ and SCS).
+    docs/theory.md §7 (the reduced KKT system), §8 (sensitivity under LICQ and SCS).
     """
     conditions = check_conditions(optimal_set)  # also refuses a gated problem
     problem = optimal_set.problem

@@ -1,4 +1,4 @@
-"""Stationary points of the training objective, decided exactly (THEORY §9, §4).
+"""Stationary points of the training objective, decided exactly (docs/theory.md §9, §4).
 
 A network is a (Clarke) stationary point of NC with weight decay iff, with ``r = y − f`` its
 residual (``proofs/stationary.md``, Lemma 2):
@@ -21,7 +21,8 @@ cells at ``r`` are decided by exact projections: the violated ones (cell, sign, 
 improving network is exhibited with its exact objective.
 
 Networks are rational (:class:`Network`) or in α-form (a sequence of :class:`AlphaNeuron`,
-irrational balanced weights, THEORY §3): the conditions are homogeneous in each neuron's scale,
+irrational balanced weights, docs/theory.md §3): the conditions are homogeneous in each neuron's
+scale,
 so both reduce to rational checks on ``(v, s, ρ)`` with ``W1 = a v``, ``w2 = s a ρ`` (``a > 0``):
 ``a = 1, v = W1, ρ = |w2|`` for a rational network, ``a = √(α/λ), ρ = λ`` for α-form.
 """
@@ -103,7 +104,7 @@ class NeuronStationarity:
 
 @dataclass(frozen=True)
 class ViolatedConstraint:
-    """A dual constraint of the full problem violated at the residual (THEORY §4, pricing).
+    """A dual constraint of the full problem violated at the residual (docs/theory.md §4, pricing).
 
     Block (cell ``pattern``, ``sign``): ``v = Π_K(Z_bᵀ r) = s c + A_bᵀ μ`` exactly (KKT with the
     multipliers ``mu``), ``norm2 = ‖v‖² > λ²``.  Adding the neuron ``(t v, s λ t)`` changes NC by
@@ -247,7 +248,7 @@ def stationary(
     *,
     output_bias: object = None,
 ) -> Stationarity:
-    """Decide exactly whether ``network`` is a stationary point of ``problem`` (THEORY §9).
+    """Decide exactly whether ``network`` is a stationary point of ``problem`` (docs/theory.md §9).
 
     Parameters
     ----------
@@ -468,7 +469,8 @@ def _separating_direction(vectors: list[list[Fraction]]) -> Vector | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Dual constraints at the residual: exact projections (THEORY §4; proofs/stationary.md, Lemma 5)
+# Dual constraints at the residual: exact projections (docs/theory.md §4; proofs/stationary.md,
+# Lemma 5)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -537,7 +539,7 @@ def _dual_value(z: Vector, y) -> Fraction:
 
 
 # ---------------------------------------------------------------------------------------------
-# The sub-sampled program over the network's own cells (THEORY §9)
+# The sub-sampled program over the network's own cells (docs/theory.md §9)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -577,7 +579,7 @@ def _subprogram(problem, own, z, rational, form, bias_value, objective_sum, valu
 
 
 # ---------------------------------------------------------------------------------------------
-# An improving network (THEORY §4: non-optimality is proved by a better network)
+# An improving network (docs/theory.md §4: non-optimality is proved by a better network)
 # ---------------------------------------------------------------------------------------------
 
 

@@ -1,10 +1,12 @@
-"""Tuning inside the optimal set: choosing among networks with the same training fit (THEORY §5).
+"""Tuning inside the optimal set: choosing among networks with the same training fit (docs/theory.md
+§5).
 
 Every point β of the neuron polytope ``P = {β >= 0 : Σ_ν β_ν f_ν (+ b) = ŷ}`` of an
 :class:`~exactrelu.optimum.optimal_set.OptimalSet` is an optimal network with the **same training
 fit ŷ**
 (and the same objective): the choice among them is free, and the paper uses it to tune
-generalization (Mishkin & Pilanci 2023, §"tuning"; THEORY §10).  Two choices are offered, both
+generalization (Mishkin & Pilanci 2023, §"tuning"; docs/theory.md §10).  Two choices are offered,
+both
 exact:
 
 * :func:`extreme_point`: the vertex maximizing (or minimizing) a linear function ``c·β``.  HiGHS
@@ -297,7 +299,7 @@ def best_validation(optimal_set: OptimalSet, X_val: object, y_val: object) -> Tu
     """The optimal network with the least validation error ``½‖f_val(β) − y_val‖²``.
 
     The training fit is unchanged: every point of the optimal set has the same fit ŷ and the
-    same training objective (THEORY §5); only the behaviour off the training data differs.
+    same training objective (docs/theory.md §5); only the behaviour off the training data differs.
 
     Parameters
     ----------

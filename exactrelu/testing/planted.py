@@ -1,21 +1,23 @@
-"""Planted instances: rational data whose exact optimal set is known by construction (THEORY §7).
+"""Planted instances: rational data whose exact optimal set is known by construction (docs/theory.md
+§7).
 
-THEORY §7 ("Planted instances"): for a generic rational residual only one neuron reaches the
+docs/theory.md §7 ("Planted instances"): for a generic rational residual only one neuron reaches the
 maximal correlation, so build the neurons first.  A planted instance fixes the exact dual optimum
 r, the neurons of the equicorrelation set E (rational directions ``v_ν`` with ``‖v_ν‖ = λ``
 exactly, signs, faces) and weights ``α >= 0``, and sets ``y = r + Σ_ν α_ν s_ν (X̃ v_ν)_+``.  The
 construction is accepted only after an **exact** proof that r is dual feasible with exactly these
-neurons at the maximal correlation (THEORY §4, §5):
+neurons at the maximal correlation (docs/theory.md §4, §5):
 
 * every block ``b = (C, s)`` not tied to a planted neuron has an exact upper bound
   ``‖Π_{K_b}(Z_bᵀ r)‖ <= ‖Z_bᵀ r + A_bᵀ μ‖ < λ`` with ``μ >= 0`` (so ``b ∉ E``);
 * every block whose closed cone contains a planted ``v_ν`` (sign ``s_ν``) has
   ``Π_{K_b}(Z_bᵀr) = v_ν`` exactly, proved by the KKT conditions of the projection
-  (multipliers ``μ >= 0`` on the rows of the neuron's face; ties on shared faces, THEORY §5).
+  (multipliers ``μ >= 0`` on the rows of the neuron's face; ties on shared faces, docs/theory.md
+  §5).
 
 Then ``P(α) = ½‖r‖² + λ²Σα = D(r)`` (a zero gap; with an output bias also ``1ᵀr = 0``), so the
 planted α-form network is optimal, E is exactly the planted blocks, and the optimal set is the
-polytope ``{β >= 0 : Σ_ν β_ν f_ν (+ b·1) = ŷ}`` (THEORY §5–§6).
+polytope ``{β >= 0 : Σ_ν β_ν f_ν (+ b·1) = ŷ}`` (docs/theory.md §5–§6).
 
 Two designs:
 
@@ -28,8 +30,8 @@ Two designs:
     to rational points of the sphere of radius λ (stereographic projection; with a hidden bias
     the bias weight is taken from a circle of many rational points, see
     :func:`_rational_direction`), the residual and the face multipliers γ to a dyadic grid with
-    ``0 < γ_k < −s_ν r_k`` (strict complementarity, THEORY §8), face rows are moved exactly onto
-    their neuron's hyperplane, and the equations ``P_ν Z_νᵀ r = v_ν`` (``Z_ν = s_ν D_ν X̃``,
+    ``0 < γ_k < −s_ν r_k`` (strict complementarity, docs/theory.md §8), face rows are moved exactly
+    onto their neuron's hyperplane, and the equations ``P_ν Z_νᵀ r = v_ν`` (``Z_ν = s_ν D_ν X̃``,
     ``P_ν`` the projector onto the face's span) are then made exact by small changes of the
     active rows' inputs (least change, rounded) and one "adjuster" row per neuron solved for
     exactly.  The residual keeps small denominators, so the engine's rational reconstruction
@@ -96,14 +98,15 @@ BRUTE_FORCE_LIMIT = 200_000
 
 @dataclass(frozen=True)
 class PlantedInstance:
-    """Rational data with a known exact optimum and optimal set (THEORY §7, "Planted instances").
+    """Rational data with a known exact optimum and optimal set (docs/theory.md §7, "Planted
+    instances").
 
     ``neurons`` lists every neuron of the optimal set (the blocks of E grouped by direction and
-    sign, THEORY §5) in α-form: direction ``v`` with ``‖v‖ = λ``, sign, and the planted weight α
-    (0 for a neuron of E that the planted network does not use).  ``faces[i]`` are the rows with
-    ``x̃_k·v_i = 0`` and ``cells[i]`` the number of cells whose closed cone contains ``v_i`` (its
-    blocks in E).  ``optimum = ½‖r‖² + λ²Σα`` (sum scale).  ``output_bias_value`` is the planted
-    output bias (``None`` without one).
+    sign, docs/theory.md §5) in α-form: direction ``v`` with ``‖v‖ = λ``, sign, and the planted
+    weight α (0 for a neuron of E that the planted network does not use).  ``faces[i]`` are the rows
+    with ``x̃_k·v_i = 0`` and ``cells[i]`` the number of cells whose closed cone contains ``v_i``
+    (its blocks in E).  ``optimum = ½‖r‖² + λ²Σα`` (sum scale).  ``output_bias_value`` is the
+    planted output bias (``None`` without one).
     """
 
     X: tuple[Vector, ...]
@@ -170,7 +173,7 @@ class PlantedInstance:
 
     @cached_property
     def minimal_networks(self) -> tuple[dict[int, Fraction], ...] | None:
-        """Every minimal network (vertex of the neuron-merged polytope, THEORY §6) as
+        """Every minimal network (vertex of the neuron-merged polytope, docs/theory.md §6) as
         neuron index -> β > 0, listed by brute force over supports (independent of cdd); the
         product over ``groups``.  ``None`` when there are too many supports to examine."""
         groups = self.groups or (tuple(range(len(self.neurons))),)
@@ -252,7 +255,7 @@ def planted(
     rotate: bool = True,
     max_tries: int = 200,
 ) -> PlantedInstance:
-    """A random planted instance with a known exact optimal set (THEORY §7).
+    """A random planted instance with a known exact optimal set (docs/theory.md §7).
 
     Parameters
     ----------
@@ -270,7 +273,7 @@ def planted(
         product of two multi-marginal polytopes (``grid=(3, 3)``: 168 minimal networks,
         ``grid=(4, 3)``: about 4,000).
     faces : (generic) how many neurons are moved onto the hyperplane of one row (tied neurons:
-        2 blocks each, THEORY §5), beside any face the natural solution has.
+        2 blocks each, docs/theory.md §5), beside any face the natural solution has.
     rotate : (decoupled) rotate the axes by a random rational orthogonal matrix.
     max_tries : random restarts before giving up (RuntimeError).
 
@@ -381,7 +384,7 @@ def _circle_points() -> tuple[tuple[int, int], ...]:
 def _rational_direction(target: np.ndarray, lam: Fraction, bias: bool) -> list[Fraction]:
     """A rational vector of norm exactly λ near ``target``.  With a hidden bias the bias weight
     (last entry) is ``λ·a/H``, the rest ``λ·(c/H)·u`` with ``a² + c² = H²`` and u a rational
-    unit vector (H = CIRCLE_DENOMINATOR): the bias row of ``Z_νᵀ r = v_ν`` (THEORY §7) fixes
+    unit vector (H = CIRCLE_DENOMINATOR): the bias row of ``Z_νᵀ r = v_ν`` (docs/theory.md §7) fixes
     the sum of the residual over the active rows to ``s_ν λ a/H``, dyadic when λ is a dyadic
     multiple of H, so the residual keeps small denominators whatever the neurons."""
     u = np.asarray(target, dtype=np.float64)
@@ -416,7 +419,7 @@ def _dyadic_step(values: np.ndarray, bits: int = RESIDUAL_BITS) -> Fraction:
 
 
 # ---------------------------------------------------------------------------------------------
-# The exact certificate of a planted residual (THEORY §4, §5)
+# The exact certificate of a planted residual (docs/theory.md §4, §5)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -556,7 +559,7 @@ def _norm2_with(A, c, mu) -> Fraction:
 
 
 # ---------------------------------------------------------------------------------------------
-# Minimal networks by brute force (the test oracle of THEORY §6)
+# Minimal networks by brute force (the test oracle of docs/theory.md §6)
 # ---------------------------------------------------------------------------------------------
 
 

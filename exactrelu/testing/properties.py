@@ -1,4 +1,5 @@
-"""The theorems exactrelu relies on, as properties checked on concrete inputs (THEORY §3–§9).
+"""The theorems exactrelu relies on, as properties checked on concrete inputs (docs/theory.md
+§3–§9).
 
 Each property is a plain function of concrete inputs (a :class:`~exactrelu.Problem`, a network,
 …) that raises ``AssertionError`` with a message naming the statement that failed and the exact
@@ -7,7 +8,7 @@ when part of the statement did not apply to the input (e.g. the optimum is irrat
 trainer stopped at a kink): the callers record these notes as Hypothesis events, so that a run
 reports how often each part was really exercised.  Every decision is exact: objectives, fits,
 bounds and ranks are rationals (or exact sums of square roots), and an irrational optimum is
-handled through its α-form or its rigorous enclosure (THEORY §7).
+handled through its α-form or its rigorous enclosure (docs/theory.md §7).
 
 :data:`PROPERTIES` pairs every property with the strategy of its inputs
 (:mod:`exactrelu.testing.strategies`) and its share of the examples; ``tests/properties/`` runs them
@@ -79,13 +80,13 @@ def _checked(document: dict, problem: Problem) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Duality and training (THEORY §4, §9)
+# Duality and training (docs/theory.md §4, §9)
 # ---------------------------------------------------------------------------------------------
 
 
 def weak_duality(problem: Problem, network: Network) -> Note:
-    """THEORY §3–§4: ``NC(W) >= P(u(W)) >= D(z)`` for every network W: the exact objective of
-    any network is at least the convex objective of its convex weights, which is at least the
+    """docs/theory.md §3–§4: ``NC(W) >= P(u(W)) >= D(z)`` for every network W: the exact objective
+    of any network is at least the convex objective of its convex weights, which is at least the
     certified lower bound of ``problem.solve()``; and the bounds are ordered."""
     solution = problem.solve()
     lower, upper = solution.objective_lower, solution.objective_upper
@@ -145,9 +146,10 @@ def _converged(problem: Problem, network: Network, cleaned: Network) -> str | No
 
 
 def training(problem: Problem, width: int, seed: int) -> Note:
-    """THEORY §4, §9: a network trained from a random start (:func:`exactrelu.model.training.train`)
-    never beats the certified optimum; and when the trainer has converged to a differentiable
-    point, that point is an optimum of the sub-sampled program over its own patterns within
+    """docs/theory.md §4, §9: a network trained from a random start
+    (:func:`exactrelu.model.training.train`) never beats the certified optimum; and when the trainer
+    has converged to a differentiable point, that point is an optimum of the sub-sampled program
+    over its own patterns within
     :data:`TRAIN_GAP`, certified by the exact gap of :func:`exactrelu.tasks.stationary.stationary`
     (``NC − D(θr)`` with r its own residual, θ scaling r into that program's dual feasible set).
     """
@@ -181,9 +183,9 @@ def training(problem: Problem, width: int, seed: int) -> Note:
 
 
 def zero_above_lam_max(problem: Problem) -> Note:
-    """THEORY §4, §8: for λ >= λ_max the zero network (with the output bias ȳ when there is one)
-    is optimal: the dual point ``y − ȳ`` is exactly feasible (θ = 1) and ``D(y − ȳ)`` equals its
-    objective ½‖y − ȳ‖², and the solver's exact optimum (when it proves one) is that value; for
+    """docs/theory.md §4, §8: for λ >= λ_max the zero network (with the output bias ȳ when there is
+    one) is optimal: the dual point ``y − ȳ`` is exactly feasible (θ = 1) and ``D(y − ȳ)`` equals
+    its objective ½‖y − ȳ‖², and the solver's exact optimum (when it proves one) is that value; for
     λ < λ_max it is not optimal: a network with an exactly smaller objective is exhibited (a
     neuron in a block whose dual constraint is violated, ``exactrelu.tasks.stationary``)."""
     bound = lam_max(problem)
@@ -221,7 +223,7 @@ def zero_above_lam_max(problem: Problem) -> Note:
 
 
 # ---------------------------------------------------------------------------------------------
-# The optimal set (THEORY §5–§7)
+# The optimal set (docs/theory.md §5–§7)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -259,9 +261,9 @@ def _verified_penalty_identity(problem: Problem, result: VerifiedOptimalSet) -> 
 
 
 def penalty_identity(problem: Problem) -> Note:
-    """THEORY §5: ``Σ_b ‖u_b‖ = ŷᵀr/λ`` on every optimal solution.  In α-form ``‖u_b‖ = λα_b``,
-    so ``λ²Σα = ŷᵀr`` exactly at every vertex of the optimal polytope, its min-norm point, the
-    barycenter and the solver's own α-form; on a verified (irrational) optimum the enclosures of
+    """docs/theory.md §5: ``Σ_b ‖u_b‖ = ŷᵀr/λ`` on every optimal solution.  In α-form ``‖u_b‖ =
+    λα_b``, so ``λ²Σα = ŷᵀr`` exactly at every vertex of the optimal polytope, its min-norm point,
+    the barycenter and the solver's own α-form; on a verified (irrational) optimum the enclosures of
     ``λ²Σα − ŷᵀr`` contain 0."""
     solution = problem.solve()
     result = optimal_set(problem, solution)
@@ -281,8 +283,8 @@ def penalty_identity(problem: Problem) -> Note:
 
 
 def same_fit(problem: Problem) -> Note:
-    """THEORY §5: every optimal solution has the same fit ŷ (the loss is strictly convex in the
-    fit) and the optimal objective: checked exactly at every vertex, the min-norm point and the
+    """docs/theory.md §5: every optimal solution has the same fit ŷ (the loss is strictly convex in
+    the fit) and the optimal objective: checked exactly at every vertex, the min-norm point and the
     barycenter of an exact optimal set, in α-form and for the rational networks (whose fits are
     exactly the α-form's)."""
     solution = problem.solve()
@@ -308,8 +310,8 @@ def same_fit(problem: Problem) -> Note:
 
 
 def vertices_minimal(problem: Problem) -> Note:
-    """THEORY §6: every vertex of the optimal polytope is a minimal network: weights > 0, fits
-    of its neurons linearly independent (with the constant column when there is an output
+    """docs/theory.md §6: every vertex of the optimal polytope is a minimal network: weights > 0,
+    fits of its neurons linearly independent (with the constant column when there is an output
     bias), so at most rank(F) <= n neurons; and m* is the smallest vertex support."""
     result = optimal_set(problem)
     if isinstance(result, VerifiedOptimalSet):
@@ -335,8 +337,8 @@ def vertices_minimal(problem: Problem) -> Note:
 
 
 def uniqueness(problem: Problem) -> Note:
-    """THEORY §5: the optimal network is unique (up to permutation and splitting) iff the fits
-    of the used neurons S are linearly independent (with the constant column when there is an
+    """docs/theory.md §5: the optimal network is unique (up to permutation and splitting) iff the
+    fits of the used neurons S are linearly independent (with the constant column when there is an
     output bias); the convex solution is unique iff moreover each used neuron has one cell."""
     result = optimal_set(problem)
     if isinstance(result, VerifiedOptimalSet):
@@ -358,8 +360,8 @@ def uniqueness(problem: Problem) -> Note:
 
 
 def planted_optimum(instance: PlantedInstance) -> Note:
-    """THEORY §4, §7: on a planted instance the solver's certified bounds enclose the planted
-    exact optimum; when the solver proves an exact optimum, it is the planted one, with the
+    """docs/theory.md §4, §7: on a planted instance the solver's certified bounds enclose the
+    planted exact optimum; when the solver proves an exact optimum, it is the planted one, with the
     planted residual and number of minimal networks."""
     problem = instance.problem()
     solution = problem.solve()
@@ -390,12 +392,12 @@ def planted_optimum(instance: PlantedInstance) -> Note:
 
 
 # ---------------------------------------------------------------------------------------------
-# Maps between the programs, pruning, splitting (THEORY §3, §5, §6)
+# Maps between the programs, pruning, splitting (docs/theory.md §3, §5, §6)
 # ---------------------------------------------------------------------------------------------
 
 
 def convex_round_trip(problem: Problem, network: Network) -> Note:
-    """THEORY §3: network → convex → network keeps the fit exactly and gives
+    """docs/theory.md §3: network → convex → network keeps the fit exactly and gives
     ``NC(back) = P(u) + excess`` with the exact rounding excess of the rational scales (zero when
     every ‖u_b‖ is a rational square), ``P(u) <= NC(network)``; convex → network → convex is the
     identity on the (nonzero) blocks, so it preserves P exactly."""
@@ -434,7 +436,7 @@ def convex_round_trip(problem: Problem, network: Network) -> Note:
 
 
 def pruning(problem: Problem, network: Network) -> Note:
-    """THEORY §6 (Algorithm 1) on any network: the fit is unchanged exactly, the convex
+    """docs/theory.md §6 (Algorithm 1) on any network: the fit is unchanged exactly, the convex
     objective never rises, and the result is minimal for its fit: its block fits are linearly
     independent, so at most rank <= n neurons remain."""
     result = prune(problem, network)
@@ -460,7 +462,7 @@ def pruning(problem: Problem, network: Network) -> Note:
 
 
 def pruning_optimal(problem: Problem) -> Note:
-    """THEORY §6: pruning an optimal network keeps the optimal objective exactly (the convex
+    """docs/theory.md §6: pruning an optimal network keeps the optimal objective exactly (the convex
     objective is the optimum before and after) and ends at a vertex of the optimal polytope: a
     minimal optimal network.  The input is the rational network of the barycenter of the
     vertices (a point in the relative interior of the polytope)."""
@@ -498,8 +500,8 @@ def _split(network: Network, j: int, weights: Sequence[Fraction]) -> Network:
 
 
 def splitting(problem: Problem, weights: Sequence[Fraction]) -> Note:
-    """THEORY §5: splitting a neuron ``(W1, w2)`` into ``(c_i W1, c_i w2)`` with ``Σ c_i² = 1``,
-    ``c_i >= 0`` keeps the fit, the weight decay and the convex weights exactly, so the
+    """docs/theory.md §5: splitting a neuron ``(W1, w2)`` into ``(c_i W1, c_i w2)`` with ``Σ c_i² =
+    1``, ``c_i >= 0`` keeps the fit, the weight decay and the convex weights exactly, so the
     optimal network stays optimal: same exact objective and same verdict of ``certify``; in
     α-form, splitting ``α`` into ``α c_i²`` keeps the exact optimum."""
     _require(sum((c * c for c in weights), Fraction(0)) == 1, f"Σc² ≠ 1 for {weights}")
@@ -536,14 +538,15 @@ def splitting(problem: Problem, weights: Sequence[Fraction]) -> Note:
 
 
 # ---------------------------------------------------------------------------------------------
-# Certificates (DESIGN.md: every exact or verified claim is re-verified by the checker)
+# Certificates (docs/formats.md, "Numbers": every exact or verified claim is re-verified by the
+# checker)
 # ---------------------------------------------------------------------------------------------
 
 
 def certificates(problem: Problem, network: Network) -> Note:
-    """DESIGN.md: the independent checker accepts every certificate the package writes for the
-    problem: the cells (``patterns``), ``solve``, ``certify`` of the network, the optimal set
-    (exact or verified) and, for ReLU problems, ``stationary`` of the network."""
+    """docs/formats.md, "Labels": the independent checker accepts every certificate the package
+    writes for the problem: the cells (``patterns``), ``solve``, ``certify`` of the network, the
+    optimal set (exact or verified) and, for ReLU problems, ``stationary`` of the network."""
     notes = []
     if problem.blocks.complete:
         _checked(problem.blocks.cells.to_json(problem.dataset), problem)
@@ -562,7 +565,7 @@ def certificates(problem: Problem, network: Network) -> Note:
 
 
 def subsampled_program(problem: Problem) -> Note:
-    """THEORY §9: a program over a subset of the cells has a larger optimum than the full
+    """docs/theory.md §9: a program over a subset of the cells has a larger optimum than the full
     program (fewer blocks: a smaller feasible set), its bounds are ordered, and its certificate
     is accepted by the checker (which says that it holds for that program only)."""
     options = {name: getattr(problem, name) for name in ("bias", "output_bias", "scale", "model")}

@@ -1,4 +1,4 @@
-"""``exactrelu selftest``: the property suite of THEORY §3–§9, run on the user's machine.
+"""``exactrelu selftest``: the property suite of docs/theory.md §3–§9, run on the user's machine.
 
 Every property of :data:`exactrelu.testing.properties.PROPERTIES` is run with Hypothesis on inputs
 drawn

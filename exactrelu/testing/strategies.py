@@ -1,4 +1,4 @@
-"""Hypothesis strategies for two-layer ReLU problems (public API; THEORY §2–§9).
+"""Hypothesis strategies for two-layer ReLU problems (public API; docs/theory.md §2–§9).
 
 exactrelu is also a testing tool: these strategies generate the objects its theorems are about,
 so that a claim about ReLU networks can be checked on thousands of cases, exactly.  Every number
@@ -18,7 +18,7 @@ Data as a user writes it
     :func:`exact_representations`, :func:`float_rows`).
 λ
     :func:`lams` (positive rationals), :func:`lams_for` (also just below, at and above the exact
-    λ_max of the data, THEORY §8, where the optimal network becomes zero).
+    λ_max of the data, docs/theory.md §8, where the optimal network becomes zero).
 Problems and networks
     :func:`problems` (an :class:`exactrelu.Problem`, with or without a hidden bias, output bias,
     scale, model), :func:`networks` (any width, exact rational weights; some neurons balanced
@@ -28,9 +28,9 @@ Problems and networks
 Known optimal sets
     :func:`planted_instances` (:func:`exactrelu.testing.planted`: unique optima, neurons on faces,
     non-unique optimal sets with minimal networks of different sizes), :func:`optimal_set_problems`.
-Sub-sampled programs (THEORY §9)
+Sub-sampled programs (docs/theory.md §9)
     :func:`pattern_subsets` (a subset of the exactly enumerated cells, as given patterns),
-    :func:`subsampled_problems`, :func:`split_weights` (splitting a neuron, THEORY §5).
+    :func:`subsampled_problems`, :func:`split_weights` (splitting a neuron, docs/theory.md §5).
 
 Shrinking gives small readable counterexamples: integers shrink toward 0, denominators toward 1,
 sizes toward the minimum, choices toward the first option (generic data, λ drawn freely, no
@@ -48,7 +48,7 @@ Example::
         problem, network = case
         assert problem.objective(network) >= problem.solve().objective_lower
 
-The properties of THEORY that exactrelu checks itself with these strategies are in
+The properties of docs/theory.md that exactrelu checks itself with these strategies are in
 :mod:`exactrelu.testing.properties`; ``exactrelu selftest`` runs them.
 """
 
@@ -303,8 +303,8 @@ def lams() -> st.SearchStrategy[Fraction]:
 @st.composite
 def lams_for(draw: st.DrawFn, problem: Problem, regions: Sequence[str] = LAM_REGIONS) -> Fraction:
     """λ for the data of ``problem`` (in its scale): free (:func:`lams`), or relative to the
-    exact λ_max (THEORY §8; ``exactrelu.tasks.path.lam_max``): ``"below"`` ``lo·(1 − ε)`` and
-    ``"above"`` ``hi·(1 + ε)`` with ε in {1/2, 1/10, 1/1000} or 0, ``"at"`` λ_max itself when it
+    exact λ_max (docs/theory.md §8; ``exactrelu.tasks.path.lam_max``): ``"below"`` ``lo·(1 − ε)``
+    and ``"above"`` ``hi·(1 + ε)`` with ε in {1/2, 1/10, 1/1000} or 0, ``"at"`` λ_max itself when it
     is rational (else its dyadic upper bracket), where ``lo <= λ_max <= hi`` are dyadic with
     :data:`LAM_MAX_BITS` bits.  λ_max = 0 (y correlates with no block) falls back to free."""
     free = draw(lams())  # drawn first in every region, so that shrinking prefers "free"
@@ -414,7 +414,7 @@ def networks(
     """An exact :class:`exactrelu.Network` for inputs of dimension d (``d + 1`` weights per
     neuron with a hidden bias): width from ``min_width`` to ``max_width``, each neuron either
     arbitrary small rationals or balanced with a rational norm (the case where the convex
-    reformulation's square roots are rational, THEORY §3); an output bias when asked."""
+    reformulation's square roots are rational, docs/theory.md §3); an output bias when asked."""
     width = draw(st.integers(min_width, max_width))
     neurons = [draw(_neuron(d + bias)) for _ in range(width)]
     obj: dict[str, object] = {
@@ -473,8 +473,8 @@ def planted_instances(
     designs: Sequence[str] = PLANTED_DESIGNS,
     output_bias: st.SearchStrategy[bool] = BOOLEANS,
 ) -> PlantedInstance:
-    """A planted instance (:func:`exactrelu.testing.planted`, THEORY §7) whose exact optimum and
-    optimal
+    """A planted instance (:func:`exactrelu.testing.planted`, docs/theory.md §7) whose exact optimum
+    and optimal
     set are known by construction.
 
     ``"generic"``: d in {1, 2, 3} (d = 1 with a hidden bias), 1 or 2 neurons, at most one moved
@@ -520,7 +520,7 @@ def optimal_set_problems(**problem_options) -> st.SearchStrategy[Problem]:
 
 def pattern_subsets(problem: Problem, min_size: int = 1) -> st.SearchStrategy[list[str]]:
     """A subset of the exactly enumerated cells of ``problem`` (patterns as 0/1 strings, sorted),
-    to pass as ``Problem(..., patterns=subset)``: a sub-sampled program (THEORY §9) whose
+    to pass as ``Problem(..., patterns=subset)``: a sub-sampled program (docs/theory.md §9) whose
     cone constraints use every row."""
     patterns = problem.blocks.cells.pattern_strings()
     indices = st.lists(
@@ -550,6 +550,6 @@ def subsampled_problems(draw: st.DrawFn, **problem_options) -> Problem:
 def split_weights(draw: st.DrawFn, max_parts: int = 3) -> list[Fraction]:
     """Nonnegative rationals ``c_1, …, c_k`` (k >= 2) with ``Σ c_i² = 1``: splitting a neuron
     ``(W1, w2)`` into the neurons ``(c_i W1, c_i w2)`` keeps its output and its weight decay
-    exactly (THEORY §5)."""
+    exactly (docs/theory.md §5)."""
     parts = draw(st.integers(2, max_parts))
     return [abs(c) for c in draw(rational_unit_vectors(parts))]

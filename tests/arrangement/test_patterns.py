@@ -331,7 +331,7 @@ def test_negatively_parallel_rows_have_opposite_signs_in_every_cell() -> None:
     xs=st.lists(st.fractions(min_value=-5, max_value=5, max_denominator=3), min_size=1, max_size=12)
 )
 def test_points_on_a_line_with_bias(xs: list[Fraction]) -> None:
-    """d = 1 with a bias: m distinct points give 2m cells (THEORY §2)."""
+    """d = 1 with a bias: m distinct points give 2m cells (docs/theory.md §2)."""
     X = [[x] for x in xs]
     cells = exactrelu.enumerate_patterns(X, bias=True)
     assert cells.count == 2 * len(set(xs))

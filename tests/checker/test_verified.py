@@ -2,8 +2,9 @@
 
 Engine files with an irrational optimum must be accepted: iris petals with a bias at λ = 5 and
 λ = 1/2 (6 neurons, one of them on three planes through a ray, so without LICQ), the one-point
-example of THEORY §7, an output bias and the mean scale.  Every tampering test changes one thing
-(adjusting what must follow, so that only the targeted check can fail) and expects a rejection.
+example of docs/theory.md §7, an output bias and the mean scale.  Every tampering test changes one
+thing (adjusting what must follow, so that only the targeted check can fail) and expects a
+rejection.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from exactrelu.optimum.optimal_set import optimal_set
 IRIS = Path(exactrelu.__file__).parent / "data" / "bundled" / "iris_petals.csv"
 
 SMALL = {
-    # THEORY §7: one point, one neuron, r = 1/√2, α = (5√2 − 1)/2
+    # docs/theory.md §7: one point, one neuron, r = 1/√2, α = (5√2 − 1)/2
     "one_point": ([[1, 1]], [5], 1, {}),
     "output_bias": ([[1, 1], [2, -1], [0, 1], [1, 3]], [5, 1, -2, 4], "1/2", {"output_bias": True}),
     "mean_scale": ([[1, 1], [2, -1], [0, 1]], [5, 1, -2], "1/3", {"scale": "mean"}),

@@ -70,7 +70,8 @@ def reference_objective(net: Network, X, y, lam) -> F:
     return loss / 2 + F(lam) / 2 * pen
 
 
-# --- the paper's example (THEORY §3) ---------------------------------------------------------
+# --- the paper's example (docs/theory.md §3)
+# ---------------------------------------------------------
 
 X1 = [[3, 4]]
 V = (F(3, 5), F(4, 5))  # ‖v‖ = 1 = λ

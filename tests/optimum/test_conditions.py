@@ -1,4 +1,4 @@
-"""LICQ and SCS per neuron and for the solution (THEORY §8): exact, verified, undecided."""
+"""LICQ and SCS per neuron and for the solution (docs/theory.md §8): exact, verified, undecided."""
 
 from __future__ import annotations
 

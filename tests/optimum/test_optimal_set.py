@@ -1,5 +1,5 @@
-"""``optimal_set`` against known truth (THEORY §5, §6, §8): the paper's example and planted
-instances (THEORY §7) whose optimum, neurons, blocks and minimal networks are known exactly.
+"""``optimal_set`` against known truth (docs/theory.md §5, §6, §8): the paper's example and planted
+instances (docs/theory.md §7) whose optimum, neurons, blocks and minimal networks are known exactly.
 
 The planted truth is computed independently of ``optimal_set``: the generator proves the dual
 optimum exactly, and lists the minimal networks by brute force over supports (no cdd).
@@ -223,7 +223,7 @@ def test_planted_tied_neurons_are_not_unique_at_the_block_level():
     ids=str,
 )
 def test_planted_dependent(options, seed):
-    """Non-unique optimal sets with minimal networks of different sizes (THEORY §6)."""
+    """Non-unique optimal sets with minimal networks of different sizes (docs/theory.md §6)."""
     inst = planted(seed=seed, dependent=True, **options)
     result = check(inst)
     assert not result.unique_network
@@ -254,7 +254,7 @@ def test_planted_dependent_closed_form():
 
 @pytest.mark.parametrize("grid", [(2, 1), (2, 2), (3, 2)])
 def test_planted_grid(grid):
-    """Both signs: the polytope is a product and the count multiplies (THEORY §5, §6)."""
+    """Both signs: the polytope is a product and the count multiplies (docs/theory.md §5, §6)."""
     inst = planted(seed=1, grid=grid)
     result = check(inst)
     counts = []

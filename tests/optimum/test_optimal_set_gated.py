@@ -1,4 +1,4 @@
-"""The exact optimal set of gated ReLU (THEORY §3, §5; proofs/optimal_set.md, "Gated ReLU").
+"""The exact optimal set of gated ReLU (docs/theory.md §3, §5; proofs/optimal_set.md, "Gated ReLU").
 
 Blocks are patterns b (one sign, unconstrained): ``v_b = X̃ᵀ D_b r``, ``E = {b : ‖v_b‖ = λ}``,
 each block of E its own neuron with fit ``D_b X̃ v_b`` and an exact gate of its pattern.  Engine

@@ -1,4 +1,5 @@
-"""The verified path (THEORY §7): the optimal structure proved when the optimum is irrational."""
+"""The verified path (docs/theory.md §7): the optimal structure proved when the optimum is
+irrational."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def random_case():
 
 
 def test_one_point_one_neuron_irrational_optimum() -> None:
-    # THEORY §7: x = (1, 1), y = 5, λ = 1 gives r = λ/‖x‖ = 1/√2 and, from r + α‖x‖² r = y,
+    # docs/theory.md §7: x = (1, 1), y = 5, λ = 1 gives r = λ/‖x‖ = 1/√2 and, from r + α‖x‖² r = y,
     # α = (5√2 − 1)/2, i.e. (2α + 1)² = 50; the optimum ½r² + λ²α = (10√2 − 1)/4.
     problem = Problem([[1, 1]], [5], 1)
     solution = problem.solve()
@@ -69,7 +70,7 @@ def test_one_point_one_neuron_irrational_optimum() -> None:
 
 
 def test_rational_optimum_is_enclosed() -> None:
-    # THEORY §3: X = [[3, 4]], y = [11], λ = 1 has r = 1/5 (rational) and ‖u‖ = 54/25.
+    # docs/theory.md §3: X = [[3, 4]], y = [11], λ = 1 has r = 1/5 (rational) and ‖u‖ = 54/25.
     problem = Problem([[3, 4]], [11], 1)
     solution = problem.solve()
     structure = verify_structure(problem, solution)

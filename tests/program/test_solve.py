@@ -1,7 +1,7 @@
 """``Problem.solve``: exact bounds that bracket the optimum, a gap <= 1e-9·½‖y‖², exact optima.
 
 Oracles: Clarabel on the full program over every block (``tests/full_program.py``, a float
-oracle compared with a float tolerance), hand-computed optima (THEORY §3 examples), and the
+oracle compared with a float tolerance), hand-computed optima (docs/theory.md §3 examples), and the
 independent checker (``exactrelu.checker``), which must accept every certificate produced and
 reject tampered ones.
 """
@@ -50,7 +50,7 @@ def assert_brackets(solution, oracle: float, y, scale: str = "sum") -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Hand-computed optima (THEORY §3)
+# Hand-computed optima (docs/theory.md §3)
 
 
 def test_single_point_rational_optimum() -> None:

@@ -38,7 +38,7 @@ def unit(y) -> F:
 
 
 # ---------------------------------------------------------------------------------------------
-# Hand-computed cases (THEORY §3)
+# Hand-computed cases (docs/theory.md §3)
 
 
 def test_exact_optimal_network_has_zero_gap() -> None:

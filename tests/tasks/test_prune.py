@@ -1,4 +1,5 @@
-"""Exact pruning (THEORY §6, Algorithm 1) and the least-squares heuristic beyond minimality."""
+"""Exact pruning (docs/theory.md §6, Algorithm 1) and the least-squares heuristic beyond
+minimality."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Sensitivities (THEORY §7–§8) against central finite differences of independent solves, by
+"""Sensitivities (docs/theory.md §7–§8) against central finite differences of independent solves, by
 hand, and exact against verified: λ, y and X (patterns held fixed), exact and verified optima."""
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def _moved(X, direction, h):
 
 
 def test_single_point_by_hand():
-    """X = [[3, 4]], y = [10], λ = 1: r = λ/5, α = y/(5λ) − 1/25 (THEORY §8)."""
+    """X = [[3, 4]], y = [10], λ = 1: r = λ/5, α = y/(5λ) − 1/25 (docs/theory.md §8)."""
     os_ = optimal_set(Problem([[3, 4]], [10], 1))
     s = sensitivity(os_)
     assert s.status == "exact"

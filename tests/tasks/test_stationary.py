@@ -1,4 +1,4 @@
-"""Stationary points decided exactly (THEORY §9): Clarke conditions, the program over the
+"""Stationary points decided exactly (docs/theory.md §9): Clarke conditions, the program over the
 network's own cells, the violated dual constraints of the full problem, and the checker."""
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
-"""Planted instances (THEORY §7, "Planted instances"): every generated instance is exactly valid.
+"""Planted instances (docs/theory.md §7, "Planted instances"): every generated instance is exactly
+valid.
 
 The checks here do not trust the generator: the residual is re-proved dual feasible with a zero
-gap by the package's own exact dual bound (``duality.dual_bound``, THEORY §4), the α-form
+gap by the package's own exact dual bound (``duality.dual_bound``, docs/theory.md §4), the α-form
 objective of the planted network is recomputed by ``networks.alpha_form_objective``, and the
-listed minimal networks are re-checked as vertices of the polytope (THEORY §6).
+listed minimal networks are re-checked as vertices of the polytope (docs/theory.md §6).
 """
 
 from __future__ import annotations
@@ -201,7 +202,7 @@ def test_dependent_instances_have_minimal_networks_of_different_sizes(seed, d):
 def test_dependent_two_doubled_coordinates_in_closed_form():
     """d = 2, both coordinates doubled: 4 neurons (±m1, ±m2), fits f_{++} + f_{−−} = f_{+−} +
     f_{−+}; with α on (+,+) and (−,−) the minimal networks are {(+,+), (−,−)} and
-    {(+,−), (−,+), (−,−)} (THEORY §6: vertices of different sizes)."""
+    {(+,−), (−,+), (−,−)} (docs/theory.md §6: vertices of different sizes)."""
     inst = planted(seed=0, dependent=True, d=2)
     assert_valid(inst)
     assert len(inst.neurons) == 4

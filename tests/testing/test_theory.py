@@ -1,5 +1,5 @@
-"""Every property of THEORY §3–§9 (:data:`exactrelu.testing.properties.PROPERTIES`) on generated
-cases.
+"""Every property of docs/theory.md §3–§9 (:data:`exactrelu.testing.properties.PROPERTIES`) on
+generated cases.
 
 One copy of each property lives in :mod:`exactrelu.testing.properties`, paired there with the
 strategy of

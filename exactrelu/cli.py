@@ -16,7 +16,7 @@ from exactrelu.arrangement.patterns import DEFAULT_MAX_CELLS, enumerate_patterns
 from exactrelu.data.io import read_data
 from exactrelu.errors import ExactReluInputError
 from exactrelu.exact.rationals import parse_rational, rational_str
-from exactrelu.model.networks import read_network
+from exactrelu.model.network_io import read_network
 from exactrelu.program.problem import MODELS, SCALES, Problem
 from exactrelu.tasks.certify import certify
 
@@ -133,7 +133,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     path.set_defaults(run=_run_path)
 
-    check = commands.add_parser("check", help="verify a certificate with the independent checker")
+    check = commands.add_parser(
+        "check",
+        help="verify a certificate with the independent checker (= python -m exactrelu.checker)",
+    )
     check.add_argument("certificate", help="a JSON certificate written by exactrelu")
     check.add_argument("--data", required=True, help="the data file the certificate is about")
     check.set_defaults(run=_run_check)
@@ -303,7 +306,7 @@ def _run_prune(args: argparse.Namespace) -> int:
 
 
 def _run_stationary(args: argparse.Namespace) -> int:
-    from exactrelu.model.networks import alpha_form_from_json
+    from exactrelu.model.alpha_form import alpha_form_from_json
     from exactrelu.tasks.stationary import stationary
 
     problem = _problem(args)
@@ -412,7 +415,8 @@ def _geometric_grid(low: Fraction, high: Fraction, points: int) -> list[Fraction
 
 
 def _run_path(args: argparse.Namespace) -> int:
-    from exactrelu.tasks.path import path, plot_path
+    from exactrelu.tasks.path import path
+    from exactrelu.tasks.path_plot import plot_path
 
     dataset = read_data(args.data, args.target, args.round_digits)
     grid = _geometric_grid(
@@ -514,18 +518,10 @@ def _write_json(document: dict, destination: str) -> None:
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    from exactrelu.checker import CheckFailure, check_file
+    """The checker's own entry (``python -m exactrelu.checker``): one implementation."""
+    from exactrelu.checker.cli import run
 
-    for label, path in (("certificate", args.certificate), ("data", args.data)):
-        if not Path(path).is_file():
-            raise ExactReluInputError(f"{label} file not found: {path}")
-    try:
-        summary = check_file(args.certificate, args.data)
-    except CheckFailure as exc:
-        print(f"invalid: {exc}", file=sys.stderr)
-        return 1
-    print(summary)
-    return 0
+    return run(args.certificate, args.data, prog="exactrelu")
 
 
 def _run_demo(args: argparse.Namespace) -> int:

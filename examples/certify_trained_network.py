@@ -11,8 +11,8 @@ Model: a two-layer ReLU network with a hidden bias and an unregularized output b
 weight decay λ (sum scale: ½‖f(X) − y‖² + (λ/2)(‖W1‖² + ‖w2‖²)) by
 ``exactrelu.model.training.train``
 (L-BFGS) from several seeds.  Each trained network is certified by ``exactrelu.tasks.certify``: its
-exact
-objective, a certified lower bound on the optimum over networks of **any** width, the exact gap,
+exact objective, a certified lower bound on the optimum over networks of **any** width, the exact
+gap,
 and a verdict: ``optimal`` (gap <= tol·½‖y‖²), ``not_optimal`` (an improving network with an
 exactly smaller objective is exhibited) or ``inconclusive``.  The convex program is solved once
 and reused for every seed (``certify(..., solution=...)``).
@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 from diabetes import add_data_options, load_from_args
 
-from exactrelu.model.networks import Network, fit
+from exactrelu.model.network import Network, fit
 from exactrelu.model.training import train
 from exactrelu.program.problem import Problem
 from exactrelu.tasks.certify import Certification, certify

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from exactrelu.model.networks import Network, fit
+from exactrelu.model.network import Network, fit
 from exactrelu.program.problem import Problem
 from exactrelu.program.solver import ColumnGeneration
 

@@ -4,8 +4,7 @@
 The paper conjectures that the min-norm optimal network ``u_min(λ) = argmin{‖u‖ : u ∈ W*(λ)}``
 is continuous in λ.  A jump can only happen at a breakpoint where the optimal set is not a single
 point.  This script runs ``exactrelu.tasks.path.path`` on many small instances (random integer data
-on
-a line with a bias, random points in the plane, and planted instances with dependent neuron fits,
+on a line with a bias, random points in the plane, and planted instances with dependent neuron fits,
 which have non-unique optimal sets), takes every breakpoint whose two ends have a known min-norm
 network (exact or verified optimal sets), and classifies it by the change of the min-norm network
 across the bracket against the rate of change on either side (``Breakpoint.verdict``).  Every

@@ -49,7 +49,7 @@ import numpy as np
 
 from exactrelu.checker import CheckFailure, check_certificate
 from exactrelu.exact.rationals import fmpq_matrix, rational_str
-from exactrelu.model.networks import sqrt_str
+from exactrelu.exact.surds import sqrt_str
 from exactrelu.optimum.optimal_set import OptimalSet, optimal_set
 from exactrelu.program.problem import Problem
 

@@ -10,11 +10,10 @@ and its certified optimal network (exact rational weights, exact gap) is pruned 
 time down to one neuron by:
 
 * ``exact+LS``: the exact optimal prune (Algorithm 1, :func:`exactrelu.tasks.prune.prune`: the
-  training
-  fit is unchanged, exactly, down to a minimal network), then the paper's least-squares correction
+  training fit is unchanged, exactly, down to a minimal network), then the paper's least-squares
+  correction
   (:func:`exactrelu.tasks.prune.least_squares_prune`, rule ``residual``: regress away the neuron
-  whose fit
-  the others explain best; the fit changes) -- the paper's "Optimal/LS" method;
+  whose fit the others explain best; the fit changes) -- the paper's "Optimal/LS" method;
 * ``magnitude``: remove the neuron with the smallest ``|w2|·‖W1‖`` (= ‖u_b‖), no correction;
 * ``gradient``: remove the neuron with the smallest ``‖u_b ⊙ ∇_{u_b} ½‖f − y‖²‖`` (convex weights
   times the gradient of the training loss, recomputed after every removal), no correction;
@@ -59,9 +58,10 @@ from experiments_data import (
     write_csv,
 )
 
-from exactrelu.model.networks import Network, augmented, data_matrix, fit
+from exactrelu.exact.rationals import column_rank
+from exactrelu.model.network import Network, augmented, data_matrix, fit
 from exactrelu.program.problem import Problem, Solution
-from exactrelu.tasks.prune import _rank, least_squares_prune
+from exactrelu.tasks.prune import least_squares_prune
 
 METHODS = ("exact+LS", "magnitude", "gradient", "random")
 FLOAT_PRUNE_TOL = 1e-8  # the authors' float test: relative least-squares residual below this
@@ -223,7 +223,7 @@ def run_one(name: str, seed: int, cap: int, fraction: Fraction) -> Run:
         problem,
         solution,
         tuple(paths),
-        _rank(exact, False),
+        column_rank(exact, False),
         int(np.linalg.matrix_rank(floats)),
         float_prunable(floats),
         time.perf_counter() - start,

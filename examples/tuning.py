@@ -7,8 +7,7 @@ four and compares their test accuracy.  For each data set of ``experiments_data`
 the training half is split 75/25 into fitting and validation rows (as the authors' code does); the
 convex program is solved over all activation patterns at λ = λ_max/50 and certified, and
 ``exactrelu.optimum.optimal_set`` decides the optimal set: ``verified`` (the optimum is irrational,
-its
-neurons and the uniqueness of the optimal network proved in ball arithmetic), ``exact`` (a
+its neurons and the uniqueness of the optimal network proved in ball arithmetic), ``exact`` (a
 rational optimum) or ``undecided`` (with the reason).  Four models are taken from three sets:
 
 * **whole**: the optimal set of all neurons that reach the dual bound, ``‖Π_K(Z_bᵀ r)‖ = λ``.
@@ -62,7 +61,8 @@ from experiments_data import (
     write_csv,
 )
 
-from exactrelu.model.networks import ConvexBlock, Network, from_convex
+from exactrelu.model.convex import ConvexBlock, from_convex
+from exactrelu.model.network import Network
 from exactrelu.optimum.optimal_set import optimal_set
 from exactrelu.program.problem import Problem, Solution
 from exactrelu.program.reduced_kkt import neuron_matrices

@@ -1,16 +1,19 @@
 """The independent checker: re-verifies exactrelu certificates with exact arithmetic only.
 
-It imports nothing else of ``exactrelu`` (docs/formats.md, "Labels"): its own data
-parser and hash (``data.py``, proofs/data.md), its own arrangement combinatorics
-(``arrangement.py``), and one module per certificate kind (``patterns.py``, proofs/patterns.md;
-``duality.py`` with ``network.py`` for solve and certify, proofs/duality.md; ``optimal_set.py``
-for optimal sets, proofs/optimal_set.md and proofs/minimality.md; ``verified.py`` for optimal
-sets with an irrational optimum, proofs/verified.md, and ``interval.py`` for structures proved
-on a whole λ interval, same file; ``stationary.py`` for stationary points,
-proofs/stationary.md; ``prune.py`` for pruned networks, proofs/prune.md).  Only Python ints,
-Fractions, numpy integer arrays with proven bounds, python-flint ``fmpq_mat`` exact rational
-matrices and, for ``verified`` claims only, python-flint ``arb`` ball arithmetic (rigorous
-enclosures) are used.
+It imports nothing else of ``exactrelu`` (docs/formats.md, "Labels"), only itself, the standard
+library, numpy and python-flint (tests/test_layering.py), and is its own program:
+``python -m exactrelu.checker CERT.json --data DATA`` (``cli.py``; ``exactrelu check`` runs the
+same code).  Its own data parser and hash (``data.py``, proofs/data.md), its own reading of
+fields and exact numbers (``fields.py``), its own arrangement combinatorics (``arrangement.py``),
+and one module per certificate kind (``patterns.py``, proofs/patterns.md; ``duality.py`` with
+``network.py`` for solve and certify, proofs/duality.md; ``optimal_set.py`` for optimal sets,
+proofs/optimal_set.md and proofs/minimality.md; ``verified.py`` for optimal sets with an
+irrational optimum, proofs/verified.md, and ``interval.py`` for structures proved on a whole λ
+interval, same file, both on ``krawczyk.py`` (the reduced KKT system and its Krawczyk test) and
+``balls.py`` (ball arithmetic); ``stationary.py`` for stationary points, proofs/stationary.md;
+``prune.py`` for pruned networks, proofs/prune.md).  Only Python ints, Fractions, numpy integer
+arrays with proven bounds, python-flint ``fmpq_mat`` exact rational matrices and, for
+``verified`` claims only, python-flint ``arb`` ball arithmetic (rigorous enclosures) are used.
 """
 
 from __future__ import annotations

@@ -21,27 +21,8 @@ from exactrelu.checker.failure import CheckFailure
 
 Rows = list[list[Fraction]]
 
-_RATIONAL = re.compile(r"(-?[0-9]+)(?:/([0-9]+))?")
 _INTEGER = re.compile(r"-?[0-9]+")
 _NON_FINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.IGNORECASE)
-
-
-def parse_rational(text: object, what: str) -> tuple[int, int]:
-    """Parse a certificate number ``"p"`` or ``"p/q"`` (q > 0) into ``(p, q)``; nothing else."""
-    match = _RATIONAL.fullmatch(text) if isinstance(text, str) else None
-    if match is None:
-        raise CheckFailure(f"{what} is not an exact rational string 'p' or 'p/q': {text!r}")
-    denominator = int(match[2]) if match[2] is not None else 1
-    if denominator == 0:
-        raise CheckFailure(f"{what} has a zero denominator: {text!r}")
-    return int(match[1]), denominator
-
-
-def parse_integers(texts: list) -> list[int] | None:
-    """The integers written by ``texts`` if every one is a string ``"p"``, else None."""
-    if all(type(text) is str for text in texts) and all(map(_INTEGER.fullmatch, texts)):
-        return list(map(int, texts))
-    return None
 
 
 def rational_text(value: Fraction) -> str:

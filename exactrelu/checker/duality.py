@@ -13,8 +13,17 @@ from fractions import Fraction
 
 import numpy as np
 
-from exactrelu.checker.data import input_options, parse_rational, require_data_hash
+from exactrelu.checker.data import input_options, require_data_hash
 from exactrelu.checker.failure import CheckFailure
+from exactrelu.checker.fields import (
+    equal,
+    field,
+    nonnegative,
+    parse_rational,
+    rational,
+    rational_vector,
+    short,
+)
 from exactrelu.checker.network import (
     Matrix,
     Network,
@@ -23,8 +32,6 @@ from exactrelu.checker.network import (
     nc_objective,
     parse_network,
     patterns_of,
-    rational,
-    rational_vector,
     squared_error,
 )
 from exactrelu.checker.patterns import check_patterns
@@ -68,7 +75,7 @@ class Program:
     complete: bool
     scope: str
     lower: Fraction
-    dual: DualPoint | None = None  # the verified dual certificate (set by _program)
+    dual: DualPoint | None = None  # the verified dual certificate (set by read_program)
 
     def stated(self, value: Fraction) -> Fraction:
         return value / self.divisor
@@ -76,35 +83,35 @@ class Program:
 
 def check_solve(cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fraction] | None) -> str:
     """Verify a ``solve`` certificate: exact objective of its network, dual bound, gap."""
-    program = _program(cert, X, y, "solve")
-    net = _network(cert, "network", program, in_program=True)
+    program = read_program(cert, X, y, "solve")
+    net = read_network(cert, "network", program, in_program=True)
     upper = program.stated(nc_objective(program.rows, program.y, net, program.lam))
     lower = program.stated(program.lower)
     # D8: the stated upper bound, lower bound and gap are the exact values.
-    _equal(cert, "objective_upper", upper)
-    _equal(cert, "objective_lower", lower)
-    _equal(cert, "gap", upper - lower)
-    _nonnegative(cert, "tol")
+    equal(cert, "objective_upper", upper)
+    equal(cert, "objective_lower", lower)
+    equal(cert, "gap", upper - lower)
+    nonnegative(cert, "tol")
     optimum = _alpha_form(cert, program, net, lower)
     _check_claims(cert, "solve", program, optimum is not None or upper == lower, improving=False)
-    text = f"valid: solve gap {_short(upper - lower)} = {_short(upper)} - {_short(lower)}"
+    text = f"valid: solve gap {short(upper - lower)} = {short(upper)} - {short(lower)}"
     return text + _tail(program, optimum)
 
 
 def check_certify(cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fraction] | None) -> str:
     """Verify a ``certify`` certificate: exact objective, dual bound, gap, threshold, verdict."""
-    program = _program(cert, X, y, "certify")
-    net = _network(cert, "network", program, in_program=True)
+    program = read_program(cert, X, y, "certify")
+    net = read_network(cert, "network", program, in_program=True)
     objective = program.stated(nc_objective(program.rows, program.y, net, program.lam))
     lower = program.stated(program.lower)
     gap = objective - lower
     # D8: the stated objective, lower bound, gap and threshold are the exact values.
-    _equal(cert, "objective", objective)
-    _equal(cert, "lower_bound", lower)
-    _equal(cert, "gap", gap)
-    tol = _nonnegative(cert, "tol")
+    equal(cert, "objective", objective)
+    equal(cert, "lower_bound", lower)
+    equal(cert, "gap", gap)
+    tol = nonnegative(cert, "tol")
     threshold = program.stated(tol * squared_error([Fraction(0)] * len(program.y), program.y) / 2)
-    _equal(cert, "threshold", threshold)
+    equal(cert, "threshold", threshold)
     # D9: the verdict follows from the verified numbers.
     verdict = cert.get("verdict")
     if verdict == "optimal" and not gap <= threshold:
@@ -122,7 +129,7 @@ def check_certify(cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fract
         if extra:
             raise CheckFailure(f"verdict {verdict} with {', '.join(extra)}")
         relation = "<=" if verdict == "optimal" else ">"
-        reason = f"gap {_short(gap)} {relation} threshold {_short(threshold)}"
+        reason = f"gap {short(gap)} {relation} threshold {short(threshold)}"
     else:
         raise CheckFailure(f"verdict must be optimal, not_optimal or inconclusive, got {verdict!r}")
     optimum = _alpha_form(cert, program, net, lower)
@@ -152,14 +159,14 @@ def read_header(
             f"expected kind {kind!r} version 1, got {cert.get('kind')!r} "
             f"version {cert.get('version')!r}"
         )
-    n, d = _field(cert, "n", int), _field(cert, "d", int)
+    n, d = field(cert, "n", int), field(cert, "d", int)
     if (n, d) != (len(X), len(X[0]) if X else 0):
         raise CheckFailure(
             f"certificate is for n={n}, d={d}; the data has n={len(X)}, d={len(X[0]) if X else 0}"
         )
     if y is None:
         raise CheckFailure(f"a {kind} certificate needs data with a target y")
-    bias, output_bias = _field(cert, "bias", bool), _field(cert, "output_bias", bool)
+    bias, output_bias = field(cert, "bias", bool), field(cert, "output_bias", bool)
     if cert.get("scale") not in ("sum", "mean"):
         raise CheckFailure(f"scale must be sum or mean, got {cert.get('scale')!r}")
     if cert.get("model") not in models:
@@ -194,7 +201,7 @@ def with_patterns(program: Program, cert: dict, section: dict, X, y) -> Program:
     return replace(program, patterns=patterns, matrix=matrix, complete=complete, scope=scope)
 
 
-def _program(
+def read_program(
     cert: dict,
     X: Sequence[Sequence[Fraction]],
     y: Sequence[Fraction] | None,
@@ -203,9 +210,9 @@ def _program(
 ) -> Program:
     """D1-D6; the blocks in ``exempt`` (claimed violated by a stationary file,
     proofs/stationary.md) are left out of the feasibility checks D5-D6."""
-    section = _field(cert, "certificate", dict)
+    section = field(cert, "certificate", dict)
     program = with_patterns(read_header(cert, X, y, kind), cert, section, X, y)
-    dual = _check_dual(_field(section, "dual", dict), program, exempt)
+    dual = _check_dual(field(section, "dual", dict), program, exempt)
     return replace(program, lower=dual.lower, dual=dual)
 
 
@@ -215,7 +222,7 @@ def _patterns(
     """D2: the program's patterns: all cells (a valid nested patterns certificate), or a list."""
     spec = cert.get("patterns")
     if spec == "all":
-        cells = _field(section, "cells", dict)
+        cells = field(section, "cells", dict)
         if section.get("patterns") is not None:
             raise CheckFailure("patterns 'all' takes its patterns from cells, not a list")
         if cells.get("bias") is not bias:
@@ -237,7 +244,7 @@ def _patterns(
         raise CheckFailure(f"patterns must be 'all', 'given' or {{sample, seed}}, got {spec!r}")
     if section.get("cells") is not None:
         raise CheckFailure("only patterns 'all' carries a cells certificate")
-    patterns = _field(section, "patterns", list)
+    patterns = field(section, "patterns", list)
     return patterns, False, f"{scope} of {len(patterns)} patterns: bounds hold for it only"
 
 
@@ -266,13 +273,13 @@ def _check_dual(
         raise CheckFailure(f"output_bias needs Σ z_k = 0, but it is {sum(z)}")
     if program.model == "gated" and dual.get("mu") != []:
         raise CheckFailure("a gated certificate has no cone multipliers: mu must be []")
-    blocks = _multipliers(dual.get("mu"), len(program.patterns), signs, n)
+    blocks = parse_multipliers(dual.get("mu"), len(program.patterns), signs, n)
     B, Q = integer_matrix(program.rows)
     Z = math.lcm(1, *(v.denominator for v in z))
     scaled = [
         [v.numerator * (Z // v.denominator) * b for b in row] for v, row in zip(z, B, strict=True)
     ]
-    C = _pattern_sums(program.matrix, scaled)  # Σ_{k: p_ik = 1} z_k x̃_k = C[i] / (Z·Q)
+    C = pattern_sums(program.matrix, scaled)  # Σ_{k: p_ik = 1} z_k x̃_k = C[i] / (Z·Q)
     # θ²‖w / den‖² <= λ² ⟺ (t·L)²·‖w‖² <= (l·T·den)², with θ = t/T, λ_s = l/L.
     left = (theta.numerator * program.lam.denominator) ** 2
     right = (program.lam.numerator * theta.denominator) ** 2
@@ -306,7 +313,7 @@ def _check_dual(
     return DualPoint(z, theta, blocks, sorted(tight), lower)
 
 
-def _multipliers(
+def parse_multipliers(
     mu: object, count: int, signs: tuple[int, ...], n: int
 ) -> dict[tuple[int, int], list[tuple[int, tuple[int, int]]]]:
     """D4: μ entries name existing blocks once each, distinct rows, values >= 0."""
@@ -336,7 +343,7 @@ def _multipliers(
     return blocks
 
 
-def _pattern_sums(P: np.ndarray, M: list[list[int]]) -> np.ndarray:
+def pattern_sums(P: np.ndarray, M: list[list[int]]) -> np.ndarray:
     """P @ M exactly (an object array of Python ints), for a 0/1 matrix P (N×n) and Python ints
     M (n×D), computed in int64 limbs.
 
@@ -366,7 +373,7 @@ def _pattern_sums(P: np.ndarray, M: list[list[int]]) -> np.ndarray:
 # Networks, the α-form, claims
 
 
-def _network(cert: dict, name: str, program: Program, in_program: bool) -> Network:
+def read_network(cert: dict, name: str, program: Program, in_program: bool) -> Network:
     """D7: a network of the file's shape; with ``in_program``, representable in the program."""
     size = len(program.rows[0])
     net = parse_network(
@@ -399,16 +406,16 @@ def _require_in_program(program: Program, vectors: Matrix, what: str, exact: boo
 def _improving(cert: dict, program: Program, objective: Fraction, bound: Fraction) -> str:
     """D9: a not_optimal verdict exhibits a network whose exact objective is <= ``bound`` and
     < ``objective``."""
-    net = _network(cert, "improving_network", program, in_program=False)
+    net = read_network(cert, "improving_network", program, in_program=False)
     value = program.stated(nc_objective(program.rows, program.y, net, program.lam))
-    _equal(cert, "improving_objective", value)
+    equal(cert, "improving_objective", value)
     if cert.get("improving_width") != net.width or type(cert.get("improving_width")) is not int:
         raise CheckFailure(f"improving_width must be {net.width}")
     if not value <= bound:
         raise CheckFailure(f"improving_objective {value} > objective - threshold {bound}")
     if not value < objective:  # a zero threshold still needs a strictly better network
         raise CheckFailure(f"improving_objective {value} is not below the objective {objective}")
-    return f"a width-{net.width} network has objective {_short(value)} <= {_short(bound)}"
+    return f"a width-{net.width} network has objective {short(value)} <= {short(bound)}"
 
 
 def _alpha_form(cert: dict, program: Program, net: Network, lower: Fraction) -> Fraction | None:
@@ -491,7 +498,7 @@ def check_root(text: object, square: Fraction, what: str) -> None:
 
 def _check_claims(cert: dict, kind: str, program: Program, optimum: bool, improving: bool) -> None:
     # D11: status and claims are "exact", and each named claim was verified above.
-    claims = _field(cert, "claims", dict)
+    claims = field(cert, "claims", dict)
     if cert.get("status") != "exact":
         raise CheckFailure(f"status must be 'exact', got {cert.get('status')!r}")
     allowed = set(_CLAIMS[kind])
@@ -514,40 +521,6 @@ def _check_claims(cert: dict, kind: str, program: Program, optimum: bool, improv
 # Small helpers
 
 
-def _field(obj: dict, name: str, kind: type) -> object:
-    value = obj.get(name)
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise CheckFailure(f"field {name!r} must be of type {kind.__name__}, got {value!r}")
-    return value
-
-
-def _equal(cert: dict, name: str, value: Fraction) -> None:
-    stated = Fraction(*parse_rational(cert.get(name), name))
-    if stated != value:
-        raise CheckFailure(f"{name} is {stated}, its exact value is {value}")
-
-
-def _nonnegative(cert: dict, name: str) -> Fraction:
-    value = Fraction(*parse_rational(cert.get(name), name))
-    if value < 0:
-        raise CheckFailure(f"{name} is negative")
-    return value
-
-
-def _short(value: Fraction) -> str:
-    """The exact text if short, else ``~d.ddddde±x`` computed with integers (display only)."""
-    text = str(value)
-    if len(text) <= 40:
-        return text
-    a = abs(value)
-    e = len(str(a.numerator)) - len(str(a.denominator))  # 10^(e-1) < a < 10^(e+1)
-    m = round(a / Fraction(10) ** (e - 5))
-    while not 10**5 <= m < 10**6:
-        e += 1 if m >= 10**6 else -1
-        m = round(a / Fraction(10) ** (e - 5))
-    return f"~{'-' if value < 0 else ''}{m // 10**5}.{m % 10**5:05d}e{e}"
-
-
 def _tail(program: Program, optimum: Fraction | None) -> str:
     signs = len(_SIGNS[program.model])
     text = (
@@ -555,7 +528,7 @@ def _tail(program: Program, optimum: Fraction | None) -> str:
         f"dual feasible for every block ({program.scope})"
     )
     if optimum is not None:
-        text += f"; exact optimum {_short(optimum)} (alpha-form, zero gap)"
+        text += f"; exact optimum {short(optimum)} (alpha-form, zero gap)"
     return text
 
 

@@ -3,10 +3,11 @@ interval (docs/theory.md §7 "Verified", §8), proved by a Krawczyk test on a tu
 path.
 
 Each check is marked with the item T1-T11 of ``proofs/verified.md`` (section "λ intervals");
-most of them are the point checks K1-K11 of ``verified.py``, applied to the tube instead of a box.
-Arithmetic as there: ints, Fractions and ``fmpq_mat`` for everything exact, python-flint ``arb``
-balls for what depends on the irrational solution path.  The preconditioner, the polynomial
-``G(0, t)`` and every enclosure are the checker's own.
+most of them are the point checks of ``krawczyk.py`` (K2, K4-K5, K7's routine, K8-K11), applied
+to the tube instead of a box.  Arithmetic as there: ints, Fractions and ``fmpq_mat`` for
+everything exact, python-flint ``arb`` balls (``balls.py``) for what depends on the irrational
+solution path.  The preconditioner, the polynomial ``G(0, t)`` and every enclosure are the
+checker's own.
 """
 
 from __future__ import annotations
@@ -18,22 +19,18 @@ from fractions import Fraction
 
 from flint import arb, arb_mat, ctx, fmpq_mat
 
-from exactrelu.checker.duality import _field, _short
+from exactrelu.checker.balls import ball, column, precision, to_arb
 from exactrelu.checker.failure import CheckFailure
-from exactrelu.checker.network import rational
-from exactrelu.checker.verified import (
-    _alphas_positive,
-    _arb,
-    _ball,
-    _blocks,
-    _column,
-    _face_multipliers,
-    _Neuron,
-    _neuron,
-    _program,
-    _signs,
-    _System,
-    precision,
+from exactrelu.checker.fields import field, rational, short
+from exactrelu.checker.krawczyk import (
+    Neuron,
+    System,
+    check_alphas_positive,
+    check_face_multipliers,
+    check_signs,
+    check_untied_blocks,
+    read_neuron,
+    read_structure_program,
 )
 
 _CLAIMS = {"neurons", "unique_network", "unique_convex", "tube"}
@@ -43,41 +40,41 @@ def check_verified_interval(
     cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fraction] | None
 ) -> str:
     """Verify a ``verified_interval`` file; return a one-line summary."""
-    program = _program(cert, X, y, "verified_interval", _middle)  # T1-T2
+    program = read_structure_program(cert, X, y, "verified_interval", _middle)  # T1-T2
     lo, hi = _interval(cert, len(program.rows))  # T1
-    section = _field(cert, "certificate", dict)
+    section = field(cert, "certificate", dict)
     if section.get("method") != "krawczyk_tube":  # T3
         raise CheckFailure(
             f"certificate method must be 'krawczyk_tube', got {section.get('method')!r}"
         )
-    listed = _field(section, "neurons", list)
+    listed = field(section, "neurons", list)
     if not listed:
         raise CheckFailure("a verified structure needs at least one neuron")
-    neurons = [_neuron(j, item, program) for j, item in enumerate(listed)]  # T4 (K4-K5)
+    neurons = [read_neuron(j, item, program) for j, item in enumerate(listed)]  # T4 (K4-K5)
     n, p = len(program.rows), len(neurons)
     size = n + p + (1 if program.output_bias else 0)
     mid, slope, rad = _tube(section, size)  # T5
     half = (hi - lo) / 2
     with ctx.workprec(precision(section)):
-        system = _System(program, neurons)  # λ_s = the interval's midpoint (_middle)
+        system = System(program, neurons)  # λ_s = the interval's midpoint (_middle)
         contraction = _krawczyk(system, mid, slope, rad, half)  # T6
         # T7: α(t) >= α̃ − Δ|α̇| − ρ on the whole tube
         hull = [rho + half * abs(s) for rho, s in zip(rad, slope, strict=True)]
-        _alphas_positive(mid, hull, n, p)
+        check_alphas_positive(mid, hull, n, p)
         linear = _tube_map(mid[:n], slope[:n], rad[:n], half)
         for j, nu in enumerate(neurons):
-            _signs(j, nu, linear, program)  # T8 (K9 on the tube)
-            _face_multipliers(j, nu, linear)  # T9 (K10 on the tube)
+            check_signs(j, nu, linear, program)  # T8 (K9 on the tube)
+            check_face_multipliers(j, nu, linear)  # T9 (K10 on the tube)
     untied = 0
     for side, lam in ((-1, lo), (1, hi)):  # T10: both ends, the same multipliers
         end = [m + side * half * s for m, s in zip(mid[:n], slope[:n], strict=True)]
-        untied = _blocks(section, replace(program, lam=lam), neurons, end, rad[:n])
+        untied = check_untied_blocks(section, replace(program, lam=lam), neurons, end, rad[:n])
     _claims(cert, neurons)  # T11
-    stated = _field(cert, "lam_interval", list)
+    stated = field(cert, "lam_interval", list)
     return (
         f"valid: verified interval λ in [{stated[0]}, {stated[1]}], {p} neuron"
         f"{'s' if p > 1 else ''} ({sum(len(nu.cells) for nu in neurons)} blocks of E) for every "
-        f"λ, unique network; Krawczyk on the tube (width ratio <= {_short(contraction)}); "
+        f"λ, unique network; Krawczyk on the tube (width ratio <= {short(contraction)}); "
         f"{untied} other blocks strictly below λ at both ends ({program.scope})"
     )
 
@@ -103,7 +100,7 @@ def _middle(cert: dict, n: int) -> Fraction:
 
 def _tube(section: dict, size: int) -> tuple[list[Fraction], list[Fraction], list[Fraction]]:
     """T5: the tube ``x̃ + t ẋ + [−ρ, ρ]``: ``size`` rationals each in mid, slope, rad; ρ > 0."""
-    tube = _field(section, "tube", dict)
+    tube = field(section, "tube", dict)
     parts = [tube.get(name) for name in ("mid", "slope", "rad")]
     if not all(isinstance(part, list) and len(part) == size for part in parts):
         raise CheckFailure(f"tube needs {size} mid, slope and rad entries (r, alpha[, beta])")
@@ -116,7 +113,7 @@ def _tube(section: dict, size: int) -> tuple[list[Fraction], list[Fraction], lis
     return mid, slope, rad
 
 
-def _krawczyk(system: _System, mid, slope, rad, half: Fraction) -> Fraction:
+def _krawczyk(system: System, mid, slope, rad, half: Fraction) -> Fraction:
     """T6: for t in T = [−Δ, Δ], ``H(z, t) = G(x̃ + t ẋ + z, λ_m + t)`` has, at z = 0, the exact
     polynomial value ``G0 + G1 t + G2 t²``:
 
@@ -125,24 +122,24 @@ def _krawczyk(system: _System, mid, slope, rad, half: Fraction) -> Fraction:
 
     enclosed with ``t ∈ [−Δ, Δ]`` and ``t² ∈ [0, Δ²]``; the z-Jacobian ``J(x̃ + t ẋ + z)`` is
     enclosed by J on the hull ``x̃ + [−Δ, Δ] ẋ + [−ρ, ρ]``.  Then K7's test with these two
-    enclosures (``_System.krawczyk``, its own preconditioner C = mid(J(x̃)⁻¹)) is Krawczyk's
+    enclosures (``System.krawczyk``, its own preconditioner C = mid(J(x̃)⁻¹)) is Krawczyk's
     test for every t at once.  Returns the largest ratio ``sup|K_i| / ρ_i``."""
     n, p, N = system.n, system.p, system.size
-    center = [_arb(v) for v in mid]
-    velocity = [_arb(v) for v in slope]
-    T, T2 = _ball(Fraction(0), half), _ball(half * half / 2, half * half / 2)
+    center = [to_arb(v) for v in mid]
+    velocity = [to_arb(v) for v in slope]
+    T, T2 = ball(Fraction(0), half), ball(half * half / 2, half * half / 2)
     r_dot, a_dot, _ = system.split(velocity)
     v_dot, f_dot = system.parts(r_dot)
-    lam_part = _column([arb(0)] * n + [system.lam] * p + [arb(0)] * (N - n - p))
-    G1 = system.jacobian(center) * _column(velocity) - lam_part
-    G2 = _column(
+    lam_part = column([arb(0)] * n + [system.lam] * p + [arb(0)] * (N - n - p))
+    G1 = system.jacobian(center) * column(velocity) - lam_part
+    G2 = column(
         [sum((a * f[k, 0] for a, f in zip(a_dot, f_dot, strict=True)), arb(0)) for k in range(n)]
         + [(sum((w[i, 0] * w[i, 0] for i in range(w.nrows())), arb(0)) - 1) / 2 for w in v_dot]
         + [arb(0)] * (N - n - p)
     )
     value = system.equations(center) + G1 * T + G2 * T2
     hull = [
-        c + T * s + _ball(Fraction(0), rho) for c, s, rho in zip(center, velocity, rad, strict=True)
+        c + T * s + ball(Fraction(0), rho) for c, s, rho in zip(center, velocity, rad, strict=True)
     ]
     _, ratio = system.krawczyk(mid, rad, hull, value)
     return ratio
@@ -152,10 +149,10 @@ def _tube_map(mid, slope, rad, half: Fraction):
     """T8-T9: balls of ``L r`` over ``r = r̃ + t ṙ + z`` (|t| <= Δ, |z_k| <= ρ_k), as
     ``L r̃ + [−Δ, Δ]·(L ṙ) + L z``: the t-part keeps its exact direction instead of widening
     every component of r by ``Δ|ṙ|``."""
-    r_mid = _column([_arb(v) for v in mid])
-    r_dot = _column([_arb(v) for v in slope])
-    z = _column([_ball(Fraction(0), rho) for rho in rad])
-    T = _ball(Fraction(0), half)
+    r_mid = column([to_arb(v) for v in mid])
+    r_dot = column([to_arb(v) for v in slope])
+    z = column([ball(Fraction(0), rho) for rho in rad])
+    T = ball(Fraction(0), half)
 
     def linear(L: fmpq_mat) -> arb_mat:
         M = arb_mat(L)
@@ -164,7 +161,7 @@ def _tube_map(mid, slope, rad, half: Fraction):
     return linear
 
 
-def _claims(cert: dict, neurons: list[_Neuron]) -> None:
+def _claims(cert: dict, neurons: list[Neuron]) -> None:
     """T11: the flags and the claim labels."""
     convex = math.prod(len(nu.cells) for nu in neurons)
     for name, value in (("unique_network", True), ("unique_convex", convex == 1)):
@@ -174,6 +171,6 @@ def _claims(cert: dict, neurons: list[_Neuron]) -> None:
             )
     if cert.get("status") != "verified":
         raise CheckFailure(f"status must be 'verified', got {cert.get('status')!r}")
-    for name, label in _field(cert, "claims", dict).items():
+    for name, label in field(cert, "claims", dict).items():
         if name not in _CLAIMS or label != "verified":
             raise CheckFailure(f"claim {name!r}: {label!r} is not verified by this file")

@@ -13,23 +13,10 @@ from fractions import Fraction
 
 import numpy as np
 
-from exactrelu.checker.data import parse_rational
 from exactrelu.checker.failure import CheckFailure
+from exactrelu.checker.fields import rational, rational_vector
 
 Matrix = list[list[Fraction]]
-
-
-def rational(value: object, what: str) -> Fraction:
-    """An exact rational: a string ``"p"``/``"p/q"`` or a JSON integer (not a bool)."""
-    if type(value) is int:
-        return Fraction(value)
-    return Fraction(*parse_rational(value, what))
-
-
-def rational_vector(values: object, size: int, what: str) -> list[Fraction]:
-    if not isinstance(values, list) or len(values) != size:
-        raise CheckFailure(f"{what} must be a list of {size} rationals")
-    return [rational(v, what) for v in values]
 
 
 def integer_matrix(rows: Sequence[Sequence[Fraction]]) -> tuple[list[list[int]], int]:

@@ -15,16 +15,14 @@ from flint import fmpq, fmpq_mat
 
 from exactrelu.checker.duality import (
     Program,
-    _equal,
-    _field,
-    _network,
-    _program,
-    _short,
     check_alpha_form,
     check_root,
+    read_network,
+    read_program,
 )
 from exactrelu.checker.failure import CheckFailure
-from exactrelu.checker.network import fit, nc_objective, rational, rational_vector
+from exactrelu.checker.fields import equal, field, matrix, rational, rational_vector, short
+from exactrelu.checker.network import fit, nc_objective
 from exactrelu.checker.verified import check_verified_optimal_set
 
 # Claims verified whatever E is (O1-O3), and those that need E decided (O4-O12).
@@ -54,14 +52,14 @@ def check_optimal_set(
     if cert.get("status") == "verified":  # an irrational optimum: proofs/verified.md
         return check_verified_optimal_set(cert, X, y)
     # O1: the program, its complete cell list and the dual certificate (D1-D6); relu or gated.
-    program = _program(cert, X, y, "optimal_set")
+    program = read_program(cert, X, y, "optimal_set")
     section = cert["certificate"]
     r, y_hat, optimum = _optimality(cert, section, program)
     undecided = _undecided(cert, program)
     blocks = _equicorrelation(program, r, undecided)
     neurons = _neurons(cert, program, blocks)
     _check_status(cert, program, bool(undecided))
-    head = f"valid: optimal set, optimum {_short(optimum)}, {len(neurons)} neurons"
+    head = f"valid: optimal set, optimum {short(optimum)}, {len(neurons)} neurons"
     if undecided:
         return f"{head}; {len(undecided)} undecided blocks: the polytope is not certified"
     fits = [_neuron_fit(program, nu) for nu in neurons]
@@ -97,7 +95,7 @@ def _optimality(cert: dict, section: dict, program: Program):
     if form is None:
         raise CheckFailure("the certificate needs the alpha_form of an optimal solution")
     optimum = check_alpha_form(form, program, Fraction(0), program.stated(program.lower))
-    _equal(cert, "optimum", optimum)  # in the file's scale
+    equal(cert, "optimum", optimum)  # in the file's scale
     return r, y_hat, optimum
 
 
@@ -165,7 +163,7 @@ def _neurons(cert: dict, program: Program, blocks) -> list[Neuron]:
     groups: dict[Neuron, list[int]] = {}
     for (i, _), key in sorted(blocks.items()):
         groups.setdefault(key, []).append(i)
-    listed = _field(cert, "neurons", list)
+    listed = field(cert, "neurons", list)
     size = len(program.rows[0])
     neurons = []
     gated = program.model == "gated"
@@ -224,7 +222,7 @@ def _gate_pattern(program: Program, gate) -> str:
 
 def _check_status(cert: dict, program: Program, undecided: bool) -> None:
     """O12: status, and the label of each claim."""
-    claims = _field(cert, "claims", dict)
+    claims = field(cert, "claims", dict)
     status = cert.get("status")
     if status != ("undecided" if undecided else "exact"):
         raise CheckFailure(f"status {status!r} but undecided blocks: {undecided}")
@@ -257,10 +255,6 @@ def _centred(program: Program, fits, y_hat):
     return F, target
 
 
-def _matrix(rows) -> fmpq_mat:
-    return fmpq_mat([[fmpq(v.numerator, v.denominator) for v in row] for row in rows])
-
-
 def _fraction(x: fmpq) -> Fraction:
     return Fraction(int(x.p), int(x.q))
 
@@ -278,8 +272,8 @@ def _vertices(section: dict, F, target, r, fits, program: Program):
     m = len(rows)
     if section.get("rank") != m or type(section.get("rank")) is not int:
         raise CheckFailure(f"rank must be {m}, the rank of the (centred) fit matrix")
-    A = _matrix([F[k] for k in rows]) if m else None
-    b = _matrix([[target[k]] for k in rows]) if m else None
+    A = matrix([F[k] for k in rows]) if m else None
+    b = matrix([[target[k]] for k in rows]) if m else None
     listed = section.get("bases")
     if not isinstance(listed, list) or not listed:
         raise CheckFailure("the certificate needs a nonempty list of bases")
@@ -311,7 +305,7 @@ def _vertices(section: dict, F, target, r, fits, program: Program):
 
 def _independent_rows(F) -> list[int]:
     """Indices of a maximal independent set of rows of F (the pivots of rref(Fᵀ))."""
-    reduced, rank = _matrix(F).transpose().rref()
+    reduced, rank = matrix(F).transpose().rref()
     pivots, col = [], 0
     for i in range(rank):
         while reduced[i, col] == 0:
@@ -416,14 +410,12 @@ def _point(obj, what, program: Program, neurons, fits, y_hat, optimum) -> dict[i
     loss = sum(((c + b0 - t) ** 2 for c, t in zip(f, program.y, strict=True)), Fraction(0)) / 2
     if program.stated(loss + lam**2 * sum(beta.values(), Fraction(0))) != optimum:
         raise CheckFailure(f"{what}: the α-form's value is not the optimum")
-    net = _network(obj, "network", program, in_program=True)
+    net = read_network(obj, "network", program, in_program=True)
     if program.model == "relu":  # (gated neurons may share a direction: O9g checks gates)
         _network_of_form(net, [neurons[j][:2] for j in index], what)
     if fit(program.rows, net) != y_hat:
         raise CheckFailure(f"{what}: the rational network does not have the optimal fit")
-    _equal(
-        obj, "network_objective", program.stated(nc_objective(program.rows, program.y, net, lam))
-    )
+    equal(obj, "network_objective", program.stated(nc_objective(program.rows, program.y, net, lam)))
     return beta
 
 
@@ -448,7 +440,7 @@ def _network_of_form(net, listed: list[tuple[int, tuple[Fraction, ...]]], what: 
 
 def _minimal_networks(cert, program, neurons, fits, y_hat, optimum, vertices) -> None:
     """O9: minimal_networks lists each vertex once, and nothing else."""
-    listed = _field(cert, "minimal_networks", list)
+    listed = field(cert, "minimal_networks", list)
     found = set()
     for t, obj in enumerate(listed):
         what = f"minimal network {t}"

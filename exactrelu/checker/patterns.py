@@ -23,13 +23,9 @@ from exactrelu.checker.arrangement import (
     region_count,
     restrict,
 )
-from exactrelu.checker.data import (
-    input_options,
-    parse_integers,
-    parse_rational,
-    require_data_hash,
-)
+from exactrelu.checker.data import input_options, require_data_hash
 from exactrelu.checker.failure import CheckFailure
+from exactrelu.checker.fields import field, parse_integers, parse_rational
 
 _ONE = ord("1")
 _BLOCK = 1 << 22  # products per numpy block (32 MiB of int64)
@@ -45,10 +41,10 @@ def check_patterns(
     """
     n, d, bias = _check_header(cert, X, y)
     rows = [integer_row([*x, Fraction(1)] if bias else list(x)) for x in X]
-    count = _field(cert, "count", int)
-    patterns = _field(cert, "patterns", list)
-    witnesses = _field(cert, "witnesses", list)
-    facets = _field(cert, "facets", list)
+    count = field(cert, "count", int)
+    patterns = field(cert, "patterns", list)
+    witnesses = field(cert, "witnesses", list)
+    facets = field(cert, "facets", list)
     # V2: one pattern, one witness and one facet list per claimed cell.
     if not count == len(patterns) == len(witnesses) == len(facets):
         raise CheckFailure(
@@ -74,13 +70,6 @@ def check_patterns(
     return f"valid: {count} cells of {n} rows (rank {arrangement.rank}, {how})"
 
 
-def _field(cert: dict, name: str, kind: type) -> object:
-    value = cert.get(name)
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise CheckFailure(f"field {name!r} must be of type {kind.__name__}, got {value!r}")
-    return value
-
-
 def _check_header(
     cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fraction] | None
 ) -> tuple[int, int, bool]:
@@ -90,7 +79,7 @@ def _check_header(
             f"expected kind 'patterns' version 1, got {cert.get('kind')!r} "
             f"version {cert.get('version')!r}"
         )
-    n, d, bias = _field(cert, "n", int), _field(cert, "d", int), _field(cert, "bias", bool)
+    n, d, bias = field(cert, "n", int), field(cert, "d", int), field(cert, "bias", bool)
     if (n, d) != (len(X), len(X[0]) if X else 0):
         raise CheckFailure(
             f"certificate is for n={n}, d={d}; the data has n={len(X)}, d={len(X[0]) if X else 0}"
@@ -192,7 +181,7 @@ def _check_witnesses(signs: np.ndarray, points: list[list[int]], rows: list[list
 def _check_count(cert: dict, arrangement: Arrangement, count: int) -> bool:
     """V5: ``count`` is the number of cells.  Returns whether the arrangement is in general
     position (every r of the m hyperplane normals linearly independent)."""
-    section = _field(cert, "certificate", dict)
+    section = field(cert, "certificate", dict)
     m, r = len(arrangement.classes), arrangement.rank
     # V5d: the certificate section names the hyperplane count m and the rank r of the data.
     if section.get("kind") != "cell_count":
@@ -281,7 +270,7 @@ def _check_facets(
 
 def _check_claims(cert: dict) -> None:
     # V7: the output calls itself exact, and so does each of its claims.
-    claims = _field(cert, "claims", dict)
+    claims = field(cert, "claims", dict)
     if cert.get("status") != "exact":
         raise CheckFailure(f"status must be 'exact', got {cert.get('status')!r}")
     missing = [name for name in _CLAIMS if name not in claims]

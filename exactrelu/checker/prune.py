@@ -13,15 +13,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from fractions import Fraction
 
-from exactrelu.checker.duality import (
-    Program,
-    _equal,
-    _field,
-    _short,
-    parse_alpha_form,
-    read_header,
-)
+from exactrelu.checker.duality import Program, parse_alpha_form, read_header
 from exactrelu.checker.failure import CheckFailure
+from exactrelu.checker.fields import equal, field, matrix, rational, short
 from exactrelu.checker.network import (
     Matrix,
     Network,
@@ -29,10 +23,8 @@ from exactrelu.checker.network import (
     nc_objective,
     parse_network,
     patterns_of,
-    rational,
     squared_error,
 )
-from exactrelu.checker.optimal_set import _matrix
 
 _CLAIMS = {
     "fit_unchanged",
@@ -60,20 +52,20 @@ def check_prune(cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fractio
     size, options = len(program.rows[0]), (program.bias, program.output_bias, gated)
     before = parse_network(cert.get("input_network"), "input_network", size, *options)
     after = parse_network(cert.get("network"), "network", size, *options)
-    w2_only = _field(cert, "w2_only", dict)
+    w2_only = field(cert, "w2_only", dict)
     simple = parse_network(w2_only.get("network"), "w2_only network", size, *options)
     # P3: the same fit, stated exactly.
     f = fit(program.rows, before)
     if cert.get("fit_unchanged") is not True or fit(program.rows, after) != f:
         raise CheckFailure("the pruned network's fit differs from the input network's")
-    if [rational(v, "fit") for v in _field(cert, "fit", list)] != f:
+    if [rational(v, "fit") for v in field(cert, "fit", list)] != f:
         raise CheckFailure("fit is not the input network's exact fit")
     # P4: exact NC objectives and their change.
     old = program.stated(nc_objective(program.rows, program.y, before, program.lam))
     new = program.stated(nc_objective(program.rows, program.y, after, program.lam))
-    _equal(cert, "objective_before", old)
-    _equal(cert, "objective", new)
-    _equal(cert, "objective_change", new - old)
+    equal(cert, "objective_before", old)
+    equal(cert, "objective", new)
+    equal(cert, "objective_change", new - old)
     # P5: widths; P6: the pruned network's neuron fits are independent (minimal).
     _integer(cert, "width_before", before.width)
     _integer(cert, "width_after", after.width)
@@ -94,8 +86,8 @@ def check_prune(cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fractio
         raise CheckFailure("the w2_only network's fit differs from the input network's")
     simple_value = program.stated(nc_objective(program.rows, program.y, simple, program.lam))
     _integer(w2_only, "width", simple.width)
-    _equal(w2_only, "objective", simple_value)
-    _equal(w2_only, "objective_change", simple_value - old)
+    equal(w2_only, "objective", simple_value)
+    equal(w2_only, "objective_change", simple_value - old)
     # P9: the exact convex objectives (sums of square roots).
     convex_before, convex = _convex(program, f, blocks_before), _convex(program, f, blocks)
     change = _combine(convex, convex_before, -1)
@@ -110,12 +102,12 @@ def check_prune(cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fractio
     # P11: status and claims.
     if cert.get("status") != "exact":
         raise CheckFailure(f"status must be 'exact', got {cert.get('status')!r}")
-    for name, label in _field(cert, "claims", dict).items():
+    for name, label in field(cert, "claims", dict).items():
         if name not in _CLAIMS or label != "exact":
             raise CheckFailure(f"claim {name!r}: {label!r} is not verified by this file")
     return (
         f"valid: prune from width {before.width} to {after.width} (rank {rank}), fit unchanged, "
-        f"independent fits; objective {_short(old)} -> {_short(new)}"
+        f"independent fits; objective {short(old)} -> {short(new)}"
     )
 
 
@@ -131,8 +123,8 @@ def _header(cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fraction] |
         sampled and all(type(v) is int for v in spec.values())
     ):
         raise CheckFailure(f"patterns must be 'all', 'given' or {{sample, seed}}, got {spec!r}")
-    _field(cert, "steps", list)  # the certificate of Algorithm 1: present, not replayed
-    _field(cert, "scale_digits", int)  # how the rational scales were rounded: no claim
+    field(cert, "steps", list)  # the certificate of Algorithm 1: present, not replayed
+    field(cert, "scale_digits", int)  # how the rational scales were rounded: no claim
     # no program: every neuron counts as in it (P10 checks gates itself)
     return replace(program, complete=True, scope="prune")
 
@@ -159,7 +151,7 @@ def _rank(columns: list[list[Fraction]], with_ones: bool) -> int:
     if not columns:
         return 0
     ones = [[Fraction(1)] * len(columns[0])] if with_ones else []
-    return _matrix(ones + columns).rank() - with_ones  # the rank of the transpose
+    return matrix(ones + columns).rank() - with_ones  # the rank of the transpose
 
 
 def _blocks(rows: Matrix, net: Network) -> Blocks:
@@ -188,7 +180,7 @@ def _block_fit(rows: Matrix, key: tuple[str, int], u: list[Fraction]) -> list[Fr
 
 def _factors(cert: dict, before: Blocks, after: Blocks) -> None:
     """P7: one factor c_b >= 0 per input block; the pruned blocks are the c_b u_b with c_b > 0."""
-    factors = [rational(c, "factor") for c in _field(cert, "factors", list)]
+    factors = [rational(c, "factor") for c in field(cert, "factors", list)]
     if len(factors) != len(before) or any(c < 0 for c in factors):
         raise CheckFailure(f"factors must be {len(before)} rationals >= 0")
     scaled = {

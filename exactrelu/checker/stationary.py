@@ -13,19 +13,23 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from exactrelu.checker.arrangement import Arrangement, integer_row, region_count
-from exactrelu.checker.data import parse_rational
 from exactrelu.checker.duality import (
     Program,
-    _equal,
-    _field,
-    _network,
-    _program,
-    _short,
     check_certify,
     parse_alpha_form,
+    read_network,
+    read_program,
 )
 from exactrelu.checker.failure import CheckFailure
-from exactrelu.checker.network import Network, fit, nc_objective, rational, rational_vector
+from exactrelu.checker.fields import (
+    equal,
+    field,
+    parse_rational,
+    rational,
+    rational_vector,
+    short,
+)
+from exactrelu.checker.network import Network, fit, nc_objective
 
 _CLAIMS = {
     "objective",
@@ -49,23 +53,23 @@ def check_stationary(
     """Verify a ``stationary`` certificate; return a one-line summary or raise CheckFailure."""
     if cert.get("status") != "exact":
         raise CheckFailure(f"status must be 'exact', got {cert.get('status')!r}")
-    violated = _field(cert, "violated", list)
+    violated = field(cert, "violated", list)
     exempt = _exempt(violated)
     # S1: header, the complete cell list and the dual point, feasible off the violated blocks.
-    program = _program(cert, X, y, "stationary", exempt)
+    program = read_program(cert, X, y, "stationary", exempt)
     if program.model != "relu" or not program.complete:
         raise CheckFailure("a stationary file is about the ReLU model over all cells")
     # S2: the network, its exact objective and residual; the dual point is the residual.
     neurons, objective, net = _network_of(cert, program)
     r = _residual(cert, program, neurons, net)
-    _equal(cert, "objective", program.stated(objective))
+    equal(cert, "objective", program.stated(objective))
     bias_ok = _output_bias_gradient(cert, program, r)
     z = program.dual.z
     mean = sum(r, Fraction(0)) / len(r) if program.output_bias else Fraction(0)
     if program.dual.theta != 1 or z != [v - mean for v in r]:
         raise CheckFailure("the dual point must be the (centred) residual with theta = 1")
     value = program.lower  # D(z) with θ = 1
-    _equal(cert, "dual_value", program.stated(value))
+    equal(cert, "dual_value", program.stated(value))
     # S3-S6: each neuron's adjacent cells and Clarke conditions; the stationary verdict.
     own = _neurons(cert, program, neurons, r)
     stationary = bias_ok and all(entry["stationary"] for entry in cert["neurons"])
@@ -84,7 +88,7 @@ def check_stationary(
     # S10: an improving network has an exactly smaller objective.
     improving = _improving(cert, program, objective, globally)
     # S11: the claims are the ones verified.
-    claims = _field(cert, "claims", dict)
+    claims = field(cert, "claims", dict)
     allowed = _CLAIMS if improving else _CLAIMS - {"improving_network"}
     for name, label in claims.items():
         if name not in allowed or label != "exact":
@@ -92,7 +96,7 @@ def check_stationary(
     return (
         f"valid: stationary {stationary}, optimal for its {len(own)} own cells {sub_optimal}, "
         f"globally optimal {globally}; {len(violated)} violated dual constraints of "
-        f"{len(program.patterns)} cells x 2 signs; objective {_short(program.stated(objective))}"
+        f"{len(program.patterns)} cells x 2 signs; objective {short(program.stated(objective))}"
     )
 
 
@@ -107,7 +111,7 @@ def _network_of(cert: dict, program: Program) -> tuple[list[Neuron], Fraction, N
     if (form is None) == (given is None):
         raise CheckFailure("a stationary file has exactly one of network and alpha_form")
     if given is not None:
-        net = _network(cert, "network", program, in_program=False)
+        net = read_network(cert, "network", program, in_program=False)
         neurons = [(row, (w > 0) - (w < 0), abs(w)) for row, w in zip(net.W1, net.w2, strict=True)]
         return neurons, nc_objective(program.rows, program.y, net, program.lam), net
     value, as_network, alphas = parse_alpha_form(form, program, Fraction(0))
@@ -124,7 +128,7 @@ def _residual(cert: dict, program: Program, neurons: list[Neuron], net: Network)
     r = [a - b for a, b in zip(program.y, fit(program.rows, net), strict=True)]
     if rational_vector(cert.get("residual"), len(r), "residual") != r:
         raise CheckFailure("residual is not y minus the network's fit")
-    if len(_field(cert, "neurons", list)) != len(neurons):
+    if len(field(cert, "neurons", list)) != len(neurons):
         raise CheckFailure(f"neurons must list the {len(neurons)} neurons of the network")
     return r
 
@@ -135,7 +139,7 @@ def _output_bias_gradient(cert: dict, program: Program, r: list[Fraction]) -> bo
         if cert.get("output_bias_gradient") is not None:
             raise CheckFailure("output_bias_gradient must be null without an output bias")
         return True
-    _equal(cert, "output_bias_gradient", -sum(r, Fraction(0)))
+    equal(cert, "output_bias_gradient", -sum(r, Fraction(0)))
     return sum(r, Fraction(0)) == 0
 
 
@@ -157,7 +161,7 @@ def _neurons(cert: dict, program: Program, neurons: list[Neuron], r) -> list[str
             nothing = entry.get("weights") is None and entry.get("direction") is None
             if not (empty and nothing and entry.get("stationary") is True):
                 raise CheckFailure(f"neuron {j} is zero: stationary, with no cells")
-            _equal(entry, "w2_gradient", Fraction(0))
+            equal(entry, "w2_gradient", Fraction(0))
             continue
         cells = _adjacent(entry, program, v, j)
         if kind == "active":
@@ -209,7 +213,7 @@ def _clarke(entry, program, v, s, rho, r, cells, j) -> None:
     w2_gradient = lam * s * rho - sum(
         (t * q for t, q in zip(values, r, strict=True) if t > 0), Fraction(0)
     )
-    _equal(entry, "w2_gradient", w2_gradient)
+    equal(entry, "w2_gradient", w2_gradient)
     # The W1-gradient of the cell C (divided by a > 0): λv − sρ Σ_{k: C_k = 1} r_k x̃_k.
     gradients = []
     for cell in cells:
@@ -271,7 +275,7 @@ def _violated(violated: list, program: Program, own: list[str]) -> bool:
         if item.get("cell") != cell:
             raise CheckFailure(f"violated entry {i}: cell must be {cell}")
         v = rational_vector(item.get("direction"), len(rows[0]), "violated direction")
-        mu = _field(item, "mu", dict)
+        mu = field(item, "mu", dict)
         listed, values = mu.get("rows"), mu.get("values")
         if (
             not isinstance(listed, list)
@@ -295,10 +299,10 @@ def _violated(violated: list, program: Program, own: list[str]) -> bool:
         if expected != v:
             raise CheckFailure(f"violated entry {i}: direction is not s·c + Aᵀμ")
         norm2 = _dot(v, v)
-        _equal(item, "norm2", norm2)
+        equal(item, "norm2", norm2)
         if not norm2 > lam * lam:
             raise CheckFailure(f"violated entry {i}: ‖v‖² <= λ²")
-        _equal(item, "rate", program.stated(lam / 2 * (lam * lam - norm2)))
+        equal(item, "rate", program.stated(lam / 2 * (lam * lam - norm2)))
         if item.get("in_subprogram") is not (cell in own):
             raise CheckFailure(f"violated entry {i}: in_subprogram must be {cell in own}")
         in_own = in_own or cell in own
@@ -366,9 +370,9 @@ def _improving(cert: dict, program: Program, objective: Fraction, globally: bool
         return False
     if globally:
         raise CheckFailure("a globally optimal network has no improving network")
-    net = _network(cert, "improving_network", program, in_program=False)
+    net = read_network(cert, "improving_network", program, in_program=False)
     value = nc_objective(program.rows, program.y, net, program.lam)
-    _equal(cert, "improving_objective", program.stated(value))
+    equal(cert, "improving_objective", program.stated(value))
     if cert.get("improving_width") != net.width or type(cert.get("improving_width")) is not int:
         raise CheckFailure(f"improving_width must be {net.width}")
     if not value < objective:

@@ -1,4 +1,6 @@
-"""Exact conversion of user numbers to rationals and the JSON text form of rationals.
+"""Exact conversion of user numbers to rationals, the JSON text form of rationals, and exact
+rational linear algebra (python-flint ``fmpq_mat``: independent rows, null vectors, ranks and
+dependences of columns).
 
 docs/formats.md, "Numbers": floats are converted exactly (``Fraction(0.1)`` is a dyadic rational),
 decimal strings exactly (``"0.1"`` is 1/10), and an exact rational is written ``"p/q"`` or ``"p"``.
@@ -7,6 +9,7 @@ decimal strings exactly (``"0.1"`` is 1/10), and an exact rational is written ``
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from fractions import Fraction
 from numbers import Rational
 from typing import TYPE_CHECKING
@@ -104,6 +107,39 @@ def null_vector(A: fmpq_mat) -> list[Fraction] | None:
     for i, j in enumerate(pivots):
         t[j] = -fraction_of(reduced[i, free])
     return t
+
+
+def columns_matrix(columns: Sequence[Sequence[object]], with_ones: bool, n: int) -> fmpq_mat:
+    """The n × k matrix whose columns are ``1`` (first, when ``with_ones``) and ``columns``."""
+    cols = ([[Fraction(1)] * n] if with_ones else []) + [list(c) for c in columns]
+    return fmpq_matrix([[col[k] for col in cols] for k in range(n)])
+
+
+def column_rank(columns: Sequence[Sequence[object]], with_ones: bool = False) -> int:
+    """The rank of the vectors ``columns`` (all of one length n), exactly; modulo the constant
+    vector ``1`` when ``with_ones`` (``rank[1, columns] − 1``).  No columns: 0."""
+    if not columns:
+        return 0
+    return columns_matrix(columns, with_ones, len(columns[0])).rank() - with_ones
+
+
+def column_dependence(
+    columns: Sequence[Sequence[object]], with_ones: bool = False
+) -> tuple[list[Fraction], Fraction | None] | None:
+    """An exact β ≠ 0 (and γ when ``with_ones``) with ``Σ_b β_b columns_b (+ γ·1) = 0``, or None
+    when the columns are linearly independent (modulo ``1`` when ``with_ones``).
+
+    The ones column is placed first, so it is a pivot of the reduced row echelon form (n >= 1):
+    the free column, set to 1 by :func:`null_vector`, is always one of ``columns``, hence β ≠ 0.
+    """
+    if not columns:
+        return None
+    x = null_vector(columns_matrix(columns, with_ones, len(columns[0])))
+    if x is None:
+        return None
+    if with_ones:
+        return x[1:], x[0]
+    return x, None
 
 
 def _pivots(reduced: fmpq_mat, rank: int) -> list[int]:

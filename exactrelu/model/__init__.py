@@ -1,2 +1,3 @@
-"""Two-layer ReLU networks: exact objective and fit, input and output, non-convex training
-(docs/theory.md §1, §3)."""
+"""Two-layer ReLU networks (docs/theory.md §1, §3): the network with its exact fit and objective
+(``network``), input and output (``network_io``), the maps to and from the convex program
+(``convex``), the α-form of exact optima (``alpha_form``) and non-convex training (``training``)."""

@@ -2,11 +2,11 @@
 
 This is the ``numeric`` side of the project: it produces networks to certify (docs/theory.md §9:
 every Clarke stationary point has balanced neurons and is optimal for the sub-sampled convex program
-of its own patterns).  The result is returned as an exact :class:`~exactrelu.model.networks.Network`
+of its own patterns).  The result is returned as an exact :class:`~exactrelu.model.network.Network`
 (floats converted exactly), so everything computed from it afterwards is exact *for those
 weights*; the training itself is plain floating point.
 
-Objective (sum scale, as :func:`exactrelu.model.networks.objective`):
+Objective (sum scale, as :func:`exactrelu.model.network.objective`):
 ``½‖f(X) − y‖² + (λ/2)(‖W1‖² + ‖w2‖²)``, the output bias (if any) unregularized.  The ReLU
 subgradient at 0 is taken as 0.
 """
@@ -21,13 +21,15 @@ from scipy.optimize import minimize
 from exactrelu.data.io import Dataset, as_dataset
 from exactrelu.errors import ExactReluInputError
 from exactrelu.exact.rationals import to_fraction
-from exactrelu.model.networks import Network, network_from_arrays
+from exactrelu.model.network import Network
+from exactrelu.model.network_io import network_from_arrays
 
 METHODS = ("lbfgs", "gd")
 
 
-class _Problem:
-    """Float data and the packing of ``(W1, w2, b)`` into one vector."""
+class TrainingObjective:
+    """The float training objective: the data, the packing of ``(W1, w2, b)`` into one vector,
+    the objective's value and gradient, and a seeded initial point."""
 
     def __init__(
         self, X: np.ndarray, y: np.ndarray, lam: float, width: int, bias: bool, output_bias: bool
@@ -102,7 +104,7 @@ def _check_options(lam: object, width: int, steps: int, method: str) -> float:
     return float(lam_value)
 
 
-def _gradient_descent(problem: _Problem, theta: np.ndarray, steps: int) -> np.ndarray:
+def _gradient_descent(problem: TrainingObjective, theta: np.ndarray, steps: int) -> np.ndarray:
     """Full-batch gradient descent with Armijo backtracking (monotone, deterministic)."""
     step = 1.0
     value, grad = problem.value_and_grad(theta)
@@ -143,7 +145,7 @@ def train(
     """
     lam_f = _check_options(lam, width, steps, method)
     Xf, yf = _float_data(X, y)
-    problem = _Problem(Xf, yf, lam_f, width, bias, output_bias)
+    problem = TrainingObjective(Xf, yf, lam_f, width, bias, output_bias)
     theta = problem.initial(seed)
     if steps > 0 and method == "lbfgs":
         result = minimize(

@@ -1,8 +1,7 @@
 """LICQ and strict complementarity (SCS) of an optimum, per neuron (docs/theory.md §8).
 
 Works on an exact :class:`~exactrelu.optimum.optimal_set.OptimalSet` (``status == "exact"``: the
-dual
-optimum r is rational) and on a :class:`~exactrelu.optimum.optimal_set.VerifiedOptimalSet`
+dual optimum r is rational) and on a :class:`~exactrelu.optimum.optimal_set.VerifiedOptimalSet`
 (``status == "verified"``: r is irrational, the structure proved in ball arithmetic, docs/theory.md
 §7).
 For a neuron ν (direction v, sign s, face rows ``{k : x̃_k·v = 0}``, zero rows excluded):
@@ -49,16 +48,16 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from exactrelu.errors import ExactReluInputError
+from exactrelu.exact.balls import Ball
+from exactrelu.exact.cones import project_onto_subspace
 from exactrelu.exact.rationals import (
     fmpq_matrix,
-    fraction_of,
     independent_rows,
     null_vector,
     rational_str,
 )
 from exactrelu.optimum.optimal_set import OptimalSet, VerifiedOptimalSet
-from exactrelu.optimum.verified import Ball, VerifiedNeuron, _hyperplanes
-from exactrelu.program.exact_optimum import face_projection
+from exactrelu.optimum.verified import VerifiedNeuron, hyperplanes
 
 LABELS = ("exact", "verified", "undecided")
 """Exactness labels from strongest to weakest (docs/formats.md, "Numbers")."""
@@ -267,7 +266,7 @@ def licq(optimal_set, i: int) -> NeuronCondition:
     _require_decided(optimal_set)
     neuron = _neuron(optimal_set, i)
     rows = optimal_set.problem.rows
-    planes = _hyperplanes(rows, list(neuron.face))
+    planes = hyperplanes(rows, list(neuron.face))
     dependence = _dependence([list(rows[p.representative]) for p in planes])
     if dependence is None:
         return NeuronCondition("licq", i, True)
@@ -293,14 +292,12 @@ def _exact_sides(optimal_set, neuron, planes) -> list[tuple[Fraction, Fraction, 
     """(γ_H, negative side, positive side) per hyperplane, exactly (LICQ holds)."""
     rows, r = optimal_set.problem.rows, optimal_set.residual
     c = correlation(rows, r, neuron)
-    P_c = face_projection(rows, list(neuron.face), c)
-    residue = [a - b for a, b in zip(c, P_c, strict=True)]  # (I − P) c
-    B = fmpq_matrix([list(rows[p.representative]) for p in planes])
-    gamma_mat = (B * B.transpose()).solve(B * fmpq_matrix([[v] for v in residue]))
+    # (I − P) c = c − P c = −Σ_H ν_H x_h over the independent representatives (LICQ): γ = −ν
+    _, nu = project_onto_subspace([rows[p.representative] for p in planes], c)
     s = neuron.sign
     out = []
     for index, plane in enumerate(planes):
-        gamma = fraction_of(gamma_mat[index, 0])
+        gamma = -nu[index]
         terms = list(zip(plane.rows, plane.ratios, strict=True))
         negative = gamma + s * sum((ck * r[k] for k, ck in terms if ck < 0), Fraction(0))
         positive_side = -gamma - s * sum((ck * r[k] for k, ck in terms if ck > 0), Fraction(0))
@@ -314,7 +311,7 @@ def face_multipliers(optimal_set, i: int) -> tuple[FaceMultipliers, ...] | None:
     label = _require_decided(optimal_set)
     neuron = _neuron(optimal_set, i)
     rows = optimal_set.problem.rows
-    planes = _hyperplanes(rows, list(neuron.face))
+    planes = hyperplanes(rows, list(neuron.face))
     if not planes:
         return ()
     if _dependence([list(rows[p.representative]) for p in planes]) is not None:

@@ -8,8 +8,9 @@ Blocks of E with the same sign and the same v are one **neuron** (ties on shared
 (docs/theory.md §6).  Decisions are exact:
 
 * a block is outside E when an exact upper bound ``‖Z_bᵀr + A_bᵀμ‖ < λ`` holds (any μ >= 0);
-* a block is in E when its exact projection (a face of the cone with multipliers μ_S >= 0, the
-  projected point in the cone: the KKT conditions, checked exactly) has norm exactly λ;
+* a block is in E when its exact projection (``exact.cones.project_onto_cone``: a face of the
+  cone with multipliers μ_S >= 0, the projected point in the cone, the KKT conditions checked
+  exactly; docs/theory.md §4) has norm exactly λ;
 * vertices are enumerated exactly by ``cdd.gmp``; the min-norm point (the strictly convex QP
   ``min ‖β‖²`` on the polytope) is found by Wolfe's algorithm on the vertices, exactly.
 
@@ -26,12 +27,11 @@ from fractions import Fraction
 
 import cdd
 import cdd.gmp
-import numpy as np
 
-from exactrelu.exact.cones import project_many
 from exactrelu.exact.rationals import fmpq_matrix, fraction_of, rational_str
-from exactrelu.model import networks
-from exactrelu.model.networks import AlphaNeuron
+from exactrelu.model.alpha_form import AlphaNeuron, alpha_form_network, alpha_form_to_json
+from exactrelu.model.network import Network
+from exactrelu.model.network_io import network_to_json
 from exactrelu.optimum.verified import Verification, VerifiedStructure, verify
 from exactrelu.program.exact_optimum import (
     exact_gate,
@@ -122,9 +122,9 @@ class OptimalSet:
         lam = self.problem.lam_sum
         if self.gated:
             return gated_alpha_form_to_json(self.alpha_form(weights), self._gates(weights), lam)
-        return networks.alpha_form_to_json(self.alpha_form(weights), lam)
+        return alpha_form_to_json(self.alpha_form(weights), lam)
 
-    def network(self, weights: dict[int, Fraction]) -> networks.Network:
+    def network(self, weights: dict[int, Fraction]) -> Network:
         """The rational network of a point of the polytope (rational scales, exact excess)."""
         if self.gated:
             return gated_alpha_network(
@@ -134,7 +134,7 @@ class OptimalSet:
                 self.problem.bias,
                 self._output_bias(weights),
             )
-        return networks.alpha_form_network(
+        return alpha_form_network(
             self.alpha_form(weights),
             self.problem.lam_sum,
             bias=self.problem.bias,
@@ -158,7 +158,7 @@ class OptimalSet:
             return {
                 "neurons": sorted(weights),
                 "alpha_form": self.alpha_form_json(weights),
-                "network": networks.network_to_json(net),
+                "network": network_to_json(net),
                 "network_objective": rational_str(self.problem.objective(net)),
             }
 
@@ -334,12 +334,13 @@ def _equicorrelation_neurons(problem: Problem, solution: Solution, r):
             bound = bounded.get((i, sign), tuple(c))
             if sum((v * v for v in bound), Fraction(0)) < lam2:
                 continue  # ‖Π(c)‖ <= ‖c + Aᵀμ‖ < λ
-            v = _exact_projection(rows, blocks, i, c)
-            if v is None:
+            try:
+                found = blocks.project(i, rows, c)
+            except ArithmeticError:  # the exact active-set method's safeguard
                 undecided.append((i, sign))
                 continue
-            if sum((t * t for t in v), Fraction(0)) == lam2:
-                groups.setdefault((sign, tuple(v)), []).append(i)
+            if found.norm2 == lam2:
+                groups.setdefault((sign, found.projection), []).append(i)
     neurons = []
     for (sign, v), cells in groups.items():
         values = [sum((a * b for a, b in zip(row, v, strict=True)), Fraction(0)) for row in rows]
@@ -377,37 +378,12 @@ def _gated_neurons(problem: Problem, r):
     return neurons, undecided
 
 
-def _exact_projection(rows, blocks, i, c):
-    """The exact projection of c onto the block's cone, or None if the float guess of its face
-    does not satisfy the KKT conditions exactly."""
-    cone_rows = np.asarray(blocks.cone_rows[i])
-    if len(blocks.signs) == 1 or len(cone_rows) == 0:
-        return list(c)
-    signs = [1 if blocks.patterns[i, k] else -1 for k in cone_rows]
-    A = [[s * v for v in rows[k]] for s, k in zip(signs, cone_rows, strict=True)]
-    A_float = np.array([[float(v) for v in a] for a in A])
-    _, (mu,) = project_many([A_float], np.array([[float(v) for v in c]]))
-    face = [k for k, m in enumerate(mu) if m > 0]
-    p = list(c)
-    if face:
-        B = fmpq_matrix([A[k] for k in face])
-        try:
-            coef = (B * B.transpose()).solve(-(B * fmpq_matrix([[v] for v in c])))
-        except ZeroDivisionError:
-            return None
-        mu_exact = [fraction_of(coef[t, 0]) for t in range(len(face))]
-        if any(m < 0 for m in mu_exact):
-            return None
-        for m, k in zip(mu_exact, face, strict=True):
-            for j in range(len(p)):
-                p[j] += m * A[k][j]
-    if any(sum((a * b for a, b in zip(row, p, strict=True)), Fraction(0)) < 0 for row in A):
-        return None
-    return p
-
-
-def _polytope_rows(neurons, fit, output_bias):
-    """Equality rows ``[−ŷ_k, f_k]`` (centred with an output bias) of ``{β : Fβ = ŷ}``."""
+def polytope_rows(neurons, fit, output_bias: bool) -> tuple[list[list[Fraction]], list[Fraction]]:
+    """The optimal polytope ``{β >= 0 : Σ_ν β_ν f_ν (+ b) = ŷ}`` (docs/theory.md §5–§6) as rows of
+    its equations: ``(F, target)`` with ``F[k][ν] = f_ν[k]`` (the fit of ``neurons[ν]`` at row k)
+    and ``target[k] = ŷ_k``, so that the polytope is ``{β >= 0 : F β = target}``.  With an output
+    bias the free b is eliminated by centring both sides (every column and the target minus its
+    mean over the rows); b is then ``mean(ŷ) − Σ_ν β_ν mean(f_ν)``."""
     n = len(fit)
     F = [[nu.fit[k] for nu in neurons] for k in range(n)]
     target = list(fit)
@@ -421,7 +397,7 @@ def _polytope_rows(neurons, fit, output_bias):
 
 def _vertices(neurons, fit, output_bias) -> list[dict[int, Fraction]]:
     """All vertices of ``{β >= 0 : Σ β_ν f_ν = ŷ}`` (exact, cdd.gmp)."""
-    F, target = _polytope_rows(neurons, fit, output_bias)
+    F, target = polytope_rows(neurons, fit, output_bias)
     p = len(neurons)
     if all(t == 0 for t in target):
         return [{}]

@@ -7,8 +7,9 @@ dual point ``z = r`` with ``θ = 1``):
 * ``dual.mu`` (empty for gated ReLU, whose blocks are unconstrained): for every block at the
   dual bound λ, the *exact* multipliers of the projection of
   ``c = Z_bᵀ r`` onto the block's cone (KKT: ``v = c + A_bᵀμ``, ``A_b v >= 0``,
-  ``μ_k (A_b v)_k = 0``), so that the checker decides E from them alone: blocks with
-  ``‖v‖ < λ`` are outside E, blocks at λ with exact KKT are in E with direction v;
+  ``μ_k (A_b v)_k = 0``; ``exact.cones.project_onto_cone``, docs/theory.md §4), so that the
+  checker decides E from them alone: blocks with ``‖v‖ < λ`` are outside E, blocks at λ with
+  exact KKT are in E with direction v;
 * ``alpha_form``: the solve's exact α-form solution (zero gap: it proves ``D(r)`` is the optimum);
 * ``rank`` and ``bases``: feasible bases of the neuron polytope ``{β >= 0 : F β = ŷ}``
   (centred rows with an output bias): the closure of one basis (containing a cdd vertex's
@@ -26,10 +27,9 @@ from collections import deque
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-import numpy as np
 from flint import fmpq_mat
-from scipy.optimize import nnls
 
+from exactrelu.exact.cones import check_multipliers, moreau_bound, project_onto_cone
 from exactrelu.exact.rationals import fmpq_matrix, fraction_of, independent_rows, rational_str
 from exactrelu.program.duality import (
     DualBound,
@@ -100,116 +100,22 @@ def _equicorrelation_dual(problem, dual: DualBound, r: list[Fraction], optimal) 
                     continue
             if (i, sign) in undecided:
                 continue
-            pattern = blocks.patterns[i]
             c = [Fraction(sign * int(v), Q) for v in C[i]]
             cone = [int(k) for k in blocks.cone_rows[i]]
-            A = [[(1 if pattern[k] else -1) * v for v in rows[k]] for k in cone]
-            current = {} if entry is None else dict(zip(entry.rows, entry.values, strict=True))
-            v = _shifted(c, A, cone, current)
-            if sum(t * t for t in v) < lam2 or _kkt(A, cone, v, current):
+            A = blocks.cone(i, rows)
+            position = {k: t for t, k in enumerate(cone)}
+            current = {}
+            if entry is not None:
+                current = {position[k]: m for k, m in zip(entry.rows, entry.values, strict=True)}
+            if moreau_bound(A, c, current) < lam2 or check_multipliers(A, c, current) is not None:
                 continue  # excluded by the Moreau bound, or in E with exact KKT already
-            mu = exact_projection_multipliers(A, c)
-            kept = [(cone[t], m) for t, m in enumerate(mu) if m != 0]
-            if kept:
-                entries[i, sign] = MuEntry(
-                    i, sign, tuple(k for k, _ in kept), tuple(m for _, m in kept)
-                )
+            mu = project_onto_cone(A, c).multipliers
+            if mu:
+                entries[i, sign] = MuEntry(i, sign, tuple(cone[t] for t in mu), tuple(mu.values()))
             else:
                 entries.pop((i, sign), None)
     mu_entries = tuple(entries[key] for key in sorted(entries))
     return DualBound(dual.z, dual.theta, mu_entries, dual.lower)
-
-
-def _shifted(c, A, cone, mu: dict) -> list[Fraction]:
-    v = list(c)
-    for t, k in enumerate(cone):
-        m = mu.get(k, 0)
-        if m:
-            for j in range(len(v)):
-                v[j] += m * A[t][j]
-    return v
-
-
-def _kkt(A, cone, v, mu: dict) -> bool:
-    for t, k in enumerate(cone):
-        slack = sum((a * b for a, b in zip(A[t], v, strict=True)), Fraction(0))
-        if slack < 0 or (slack != 0 and mu.get(k, 0) != 0):
-            return False
-    return True
-
-
-def exact_projection_multipliers(A: list[list[Fraction]], c: list[Fraction]) -> list[Fraction]:
-    """Exact ``μ >= 0`` minimizing ``‖c + Aᵀμ‖`` (so ``c + Aᵀμ = Π_{Au >= 0}(c)``, Moreau).
-
-    A float NNLS proposes the face; if its exact multipliers fail the KKT conditions, an exact
-    Lawson–Hanson active-set method (finite in exact arithmetic) decides.
-    """
-    if not A:
-        return []
-    Af = np.array([[float(v) for v in row] for row in A])
-    cf = np.array([float(v) for v in c])
-    guess, _ = nnls(Af.T, -cf)
-    scale = max(float(np.abs(guess).max(initial=0.0)), 1e-300)
-    passive = [t for t in range(len(A)) if guess[t] > 1e-9 * scale]
-    mu = _passive_solution(A, c, passive)
-    if mu is not None and all(m >= 0 for m in mu) and _optimal(A, c, mu):
-        return mu
-    return _lawson_hanson(A, c)
-
-
-def _passive_solution(A, c, passive) -> list[Fraction] | None:
-    """μ supported on ``passive`` with ``A_P (c + A_Pᵀ μ_P) = 0``, or None if singular."""
-    mu = [Fraction(0)] * len(A)
-    if not passive:
-        return mu
-    B = fmpq_matrix([A[t] for t in passive])
-    try:
-        sol = (B * B.transpose()).solve(-(B * fmpq_matrix([[v] for v in c])))
-    except ZeroDivisionError:
-        return None
-    for s, t in enumerate(passive):
-        mu[t] = fraction_of(sol[s, 0])
-    return mu
-
-
-def _gradient(A, c, mu) -> list[Fraction]:
-    v = list(c)
-    for t, m in enumerate(mu):
-        if m:
-            for j in range(len(v)):
-                v[j] += m * A[t][j]
-    return [sum((a * b for a, b in zip(row, v, strict=True)), Fraction(0)) for row in A]
-
-
-def _optimal(A, c, mu) -> bool:
-    g = _gradient(A, c, mu)
-    return all(gt >= 0 and (gt == 0 or m == 0) for gt, m in zip(g, mu, strict=True))
-
-
-def _lawson_hanson(A, c) -> list[Fraction]:
-    """Lawson & Hanson (1974, ch. 23) NNLS for ``min ‖c + Aᵀμ‖``, μ >= 0, in Fractions."""
-    mu = [Fraction(0)] * len(A)
-    passive: list[int] = []
-    for _ in range(100 * (len(A) + 1)):
-        g = _gradient(A, c, mu)
-        candidates = [t for t in range(len(A)) if t not in passive and g[t] < 0]
-        if not candidates:
-            return mu
-        passive.append(min(candidates, key=lambda t: g[t]))
-        while True:
-            zeta = _passive_solution(A, c, passive)
-            if zeta is None:
-                raise ArithmeticError("exact NNLS: dependent passive rows")
-            if all(zeta[t] > 0 for t in passive):
-                mu = zeta
-                break
-            step = min(mu[t] / (mu[t] - zeta[t]) for t in passive if zeta[t] <= 0)
-            mu = [m + step * (z - m) for m, z in zip(mu, zeta, strict=True)]
-            passive = [t for t in passive if mu[t] > 0]
-            for t in range(len(mu)):
-                if t not in passive:
-                    mu[t] = Fraction(0)
-    raise ArithmeticError("exact NNLS did not terminate")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,11 +13,13 @@ certificates hold for that program only (docs/theory.md §9).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
 from exactrelu.arrangement.patterns import CellEnumeration, enumerate_patterns
 from exactrelu.errors import ExactReluInputError
+from exactrelu.exact.cones import ConeProjection, project_onto_cone
 from exactrelu.exact.signs import to_float
 
 
@@ -49,6 +51,20 @@ class BlockSet:
     def describe(self) -> object:
         """The JSON ``patterns`` field: ``"all"``, ``"given"`` or the sampling parameters."""
         return self.source
+
+    def cone(self, i: int, rows: list[list[Fraction]]) -> list[list[Fraction]]:
+        """The exact rows ``a_k = (2p_k − 1) x̃_k``, k in ``cone_rows[i]`` (in that order), of the
+        cone ``K_i = {u : a_k·u >= 0}`` of pattern i (``rows``: the exact rows x̃_k)."""
+        pattern = self.patterns[i]
+        return [
+            [v if pattern[k] else -v for v in rows[k]] for k in (int(k) for k in self.cone_rows[i])
+        ]
+
+    def project(self, i: int, rows: list[list[Fraction]], c: list[Fraction]) -> ConeProjection:
+        """The exact projection of c onto the cone of pattern i with its multipliers (keyed by
+        position in ``cone_rows[i]``; docs/theory.md §4); gated blocks are unconstrained (Π = c).
+        """
+        return project_onto_cone(self.cone(i, rows) if len(self.signs) == 2 else [], c)
 
 
 def build_blocks(

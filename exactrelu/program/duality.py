@@ -17,8 +17,8 @@ from math import isqrt
 
 import numpy as np
 
-from exactrelu.exact.cones import project_many
-from exactrelu.exact.rationals import fmpq_matrix, fraction_of, rational_str
+from exactrelu.exact.cones import project_many, project_onto_cone
+from exactrelu.exact.rationals import rational_str
 from exactrelu.program.blocks import BlockSet
 
 Z_BITS = 52  # significant bits kept when rounding the float residual to a dyadic rational
@@ -181,12 +181,12 @@ def _multipliers(ctx: _Context, over, z):
         top = max((float(m.max()) for m in mus if len(m)), default=0.0)
         K = Z_BITS - (int(np.frexp(top)[1]) if top > 0 else 0)
         for j, (i, mu) in enumerate(zip(over, mus, strict=True)):
-            used = np.asarray(blocks.cone_rows[i])[mu > 0]
-            orient = [1 if blocks.patterns[i, k] else -1 for k in used]
             if ctx.exact_tight and tight[j]:
-                values, norm2 = _exact_tight_block(ctx, i, sign, used, orient, bounded)
+                kept, norm2 = _exact_tight_block(ctx, i, sign, np.nonzero(mu > 0)[0], bounded)
                 worst_exact = max(worst_exact, norm2 * Q * Q)
             else:
+                used = np.asarray(blocks.cone_rows[i])[mu > 0]
+                orient = [1 if blocks.patterns[i, k] else -1 for k in used]
                 m_int = [int(v) for v in np.rint(np.ldexp(mu[mu > 0], K))]
                 V = [sign * int(c) << K if K >= 0 else sign * int(c) >> -K for c in ctx.C[i]]
                 for m, a, k in zip(m_int, orient, used, strict=True):
@@ -197,7 +197,7 @@ def _multipliers(ctx: _Context, over, z):
                 if ctx.exact_tight:
                     denominator = Q * (1 << K) if K >= 0 else Fraction(Q, 1 << -K)
                     bounded[(int(i), sign)] = tuple(Fraction(v) / denominator for v in V)
-            kept = [(int(k), m) for k, m in zip(used, values, strict=True) if m != 0]
+                kept = [(int(k), m) for k, m in zip(used, values, strict=True) if m != 0]
             if kept:
                 entries.append(
                     MuEntry(int(i), sign, tuple(k for k, _ in kept), tuple(m for _, m in kept))
@@ -211,41 +211,20 @@ def _multipliers(ctx: _Context, over, z):
     return entries, worst_exact, bounded
 
 
-def _exact_tight_block(ctx: _Context, i, sign, used, orient, bounded):
-    """Exact face multipliers for a block at λ; its vector c + Aᵀμ and squared norm."""
+def _exact_tight_block(ctx: _Context, i, sign, face, bounded):
+    """The exact projection ``Π = c + Aᵀμ`` of a block at λ onto its cone (docs/theory.md §4;
+    ``face``: the positions in the cone rows of the float multipliers, the guess of its face):
+    the multipliers ``(row, μ > 0)`` and ``‖Π‖²``; Π is stored in ``bounded``."""
     c = [Fraction(sign * int(v), ctx.Q_x * ctx.Q_z) for v in ctx.C[i]]
-    A = [[a * v for v in ctx.rows[k]] for a, k in zip(orient, used, strict=True)]
-    values = _face_multipliers(A, c)
-    v = list(c)
-    for m, a_row in zip(values, A, strict=True):
-        for t in range(len(v)):
-            v[t] += m * a_row[t]
-    bounded[(int(i), sign)] = tuple(v)
-    return values, sum((t * t for t in v), Fraction(0))
+    found = project_onto_cone(ctx.blocks.cone(i, ctx.rows), c, guess=face)
+    bounded[(int(i), sign)] = found.projection
+    cone = ctx.blocks.cone_rows[i]
+    return [(int(cone[t]), m) for t, m in found.multipliers.items()], found.norm2
 
 
 def _dyadic(value: float) -> Fraction:
     """A float multiplier as an exact rational (>= 0)."""
     return Fraction(max(float(value), 0.0))
-
-
-def _face_multipliers(A: list[list[Fraction]], c: list[Fraction]) -> list[Fraction]:
-    """Exact μ with ``A(c + Aᵀμ) = 0`` (projection onto the face's span), negatives set to 0."""
-    if not A:
-        return []
-    M = fmpq_matrix(A)
-    G = M * M.transpose()
-    rhs = -(M * fmpq_matrix([[v] for v in c]))
-    try:
-        sol = G.solve(rhs)
-    except ZeroDivisionError:  # dependent face rows: fall back to nothing exact
-        return [Fraction(0)] * len(A)
-    out = []
-    for i in range(len(A)):
-        entry = sol[i, 0]
-        value = fraction_of(entry)
-        out.append(max(value, Fraction(0)))
-    return out
 
 
 def _theta(ratio: Fraction) -> Fraction:

@@ -19,9 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from exactrelu.exact.rationals import fmpq_matrix, fraction_of, independent_rows, rational_str
-from exactrelu.model import networks
-from exactrelu.model.networks import AlphaNeuron
+from exactrelu.exact.cones import project_onto_subspace
+from exactrelu.exact.rationals import fmpq_matrix, fraction_of, rational_str
+from exactrelu.model.alpha_form import AlphaNeuron, alpha_form_network, alpha_form_to_json
+from exactrelu.model.network import Network
 from exactrelu.program.duality import DualBound, dual_bound
 from exactrelu.program.reduced_kkt import Neuron
 
@@ -39,35 +40,31 @@ class ExactOptimum:
     dual: DualBound
     gates: tuple[tuple[Fraction, ...], ...] | None = None  # gated: one exact gate per neuron
 
-    def network(self, lam: Fraction, bias: bool) -> networks.Network:
+    def network(self, lam: Fraction, bias: bool) -> Network:
         """The rational network of the α-form (gated: with the neurons' gates)."""
         if self.gates is None:
-            return networks.alpha_form_network(
-                self.neurons, lam, bias=bias, output_bias=self.output_bias
-            )
+            return alpha_form_network(self.neurons, lam, bias=bias, output_bias=self.output_bias)
         return gated_alpha_network(self.neurons, self.gates, lam, bias, self.output_bias)
 
     def alpha_form_json(self, lam: Fraction) -> list[dict]:
         if self.gates is None:
-            return networks.alpha_form_to_json(self.neurons, lam)
+            return alpha_form_to_json(self.neurons, lam)
         return gated_alpha_form_to_json(self.neurons, self.gates, lam)
 
 
 def gated_alpha_network(
     neurons: Sequence[AlphaNeuron], gates, lam, bias: bool, output_bias: Fraction | None
-) -> networks.Network:
+) -> Network:
     """The rational gated network of a gated α-form (``W1 = αv/t``, ``w2 = t ≈ √(αλ)``, the
     neuron's gate); neurons with α = 0 are dropped."""
     kept = [(nu, tuple(g)) for nu, g in zip(neurons, gates, strict=True) if nu.alpha != 0]
-    net = networks.alpha_form_network(
-        [nu for nu, _ in kept], lam, bias=bias, output_bias=output_bias
-    )
+    net = alpha_form_network([nu for nu, _ in kept], lam, bias=bias, output_bias=output_bias)
     return replace(net, gates=tuple(g for _, g in kept))
 
 
 def gated_alpha_form_to_json(neurons: Sequence[AlphaNeuron], gates, lam) -> list[dict]:
     """The ``alpha_form`` list of a gated α-form: each entry also has its ``"gate"``."""
-    out = networks.alpha_form_to_json(neurons, lam)
+    out = alpha_form_to_json(neurons, lam)
     for item, gate in zip(out, gates, strict=True):
         item["gate"] = [rational_str(v) for v in gate]
     return out
@@ -128,7 +125,7 @@ def _zero_gap(rows, y, lam, blocks, r, fits, output_bias):
     target = [a - b for a, b in zip(y, r, strict=True)]
     weights = _solve_exact(fits, target, output_bias)
     if weights is None or any(a < 0 for a in weights[: len(fits)]):
-        weights = _nonnegative_solution(fits, target, output_bias)
+        weights = nonnegative_solution(fits, target, output_bias)
     if weights is None:
         return None
     dual = dual_bound(rows, y, lam, blocks, r, exact_tight=True)
@@ -183,14 +180,10 @@ def _direction(rows, nu: Neuron, r) -> list[Fraction]:
 
 
 def face_projection(rows, face, vector: list[Fraction]) -> list[Fraction]:
-    """The exact orthogonal projection of ``vector`` onto ``{u : x̃_k·u = 0, k in face}``."""
-    independent = independent_rows([list(rows[k]) for k in face]) if len(face) else []
-    if not independent:
-        return list(vector)
-    B = fmpq_matrix([list(rows[face[i]]) for i in independent])
-    coef = (B * B.transpose()).solve(B * fmpq_matrix([[v] for v in vector]))
-    correction = B.transpose() * coef
-    return [v - fraction_of(correction[j, 0]) for j, v in enumerate(vector)]
+    """The exact orthogonal projection of ``vector`` onto ``{u : x̃_k·u = 0, k in face}``
+    (``exact.cones.project_onto_subspace``)."""
+    projection, _ = project_onto_subspace([rows[k] for k in face], vector)
+    return list(projection)
 
 
 def _on_its_side(rows, nu: Neuron, v) -> bool:
@@ -222,7 +215,7 @@ def _solve_exact(columns, target, output_bias) -> list[Fraction] | None:
     return [fraction_of(x[j, 0]) for j in range(len(cols))]
 
 
-def _nonnegative_solution(columns, target, output_bias) -> list[Fraction] | None:
+def nonnegative_solution(columns, target, output_bias) -> list[Fraction] | None:
     """Some ``x >= 0`` (the output bias free) with ``Σ_j x_j columns_j (+ β·1) = target``, by an
     exact LP (cdd.gmp), for dependent fits where the solution is not unique; None if none."""
     import cdd

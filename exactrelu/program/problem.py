@@ -22,7 +22,10 @@ from exactrelu.arrangement.patterns import DEFAULT_MAX_CELLS
 from exactrelu.data.io import Dataset, as_dataset
 from exactrelu.errors import ExactReluInputError
 from exactrelu.exact.rationals import rational_str, to_fraction
-from exactrelu.model import networks
+from exactrelu.model.convex import ConvexBlock, from_convex
+from exactrelu.model.network import Network, check_input_size
+from exactrelu.model.network import objective as network_objective
+from exactrelu.model.network_io import network_to_json
 from exactrelu.program.blocks import BlockSet, build_blocks
 from exactrelu.program.duality import DualBound, dual_bound, dyadic_point
 from exactrelu.program.exact_optimum import ExactOptimum, face_projection, reconstruct
@@ -138,12 +141,12 @@ class Problem:
         """½‖y‖² in the problem's scale: the objective of the zero network (the tol unit)."""
         return self.to_scale(sum((v * v for v in self.dataset.y), Fraction(0)) / 2)
 
-    def objective(self, network: networks.Network) -> Fraction:
+    def objective(self, network: Network) -> Fraction:
         """The exact NC objective of a network, in the problem's scale."""
-        networks.check_input_size(network, self.dataset.d)
+        check_input_size(network, self.dataset.d)
         if network.output_bias is not None and not self.output_bias:
             raise ExactReluInputError("the network has an output bias but the problem has none")
-        value = networks.objective(network, self.dataset.X, self.dataset.y, self.lam_sum)
+        value = network_objective(network, self.dataset.X, self.dataset.y, self.lam_sum)
         return self.to_scale(value)
 
     # -- solving ------------------------------------------------------------------------------
@@ -182,7 +185,7 @@ class Problem:
         lower = self.to_scale(dual.lower)
         return Solution(self, tol, network, upper, lower, dual, found, exact)
 
-    def network_of(self, found: FloatSolution) -> networks.Network:
+    def network_of(self, found: FloatSolution) -> Network:
         """The rational network of a float solution (weights converted exactly, rational scales)."""
         blocks = []
         for cell, nu, u in zip(found.cells, found.neurons, found.weights, strict=True):
@@ -192,9 +195,9 @@ class Problem:
             pattern = tuple(bool(v) for v in self.blocks.patterns[cell])
             # on the neuron's face exactly, so that it lies in the closed cone of its block
             u_exact = face_projection(self.rows, nu.face, [Fraction(float(v)) for v in u])
-            blocks.append(networks.ConvexBlock(pattern, nu.sign, tuple(u_exact), gate))
+            blocks.append(ConvexBlock(pattern, nu.sign, tuple(u_exact), gate))
         bias = None if found.output_bias is None else Fraction(found.output_bias)
-        network = networks.from_convex(blocks, bias=self.bias, output_bias=bias)
+        network = from_convex(blocks, bias=self.bias, output_bias=bias)
         if self.model == "gated" and network.gates is None:  # the zero gated network
             network = replace(network, gates=())
         return network
@@ -235,7 +238,7 @@ class Solution:
 
     problem: Problem = field(repr=False)
     tol: Fraction
-    network: networks.Network
+    network: Network
     objective_upper: Fraction
     objective_lower: Fraction
     dual: DualBound = field(repr=False)
@@ -290,7 +293,7 @@ class Solution:
             "objective_upper_float": float(self.objective_upper),
             "gap_relative_float": float(self.relative_gap),
             "tol": rational_str(self.tol),
-            "network": networks.network_to_json(self.network),
+            "network": network_to_json(self.network),
             **({"alpha_form": self.alpha_form_json()} if self.exact_optimum else {}),
             "status": self.status,
             "claims": self.claims,

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from exactrelu.exact.rationals import rational_str, to_fraction
-from exactrelu.model import networks
+from exactrelu.model.network import Network
+from exactrelu.model.network_io import network_to_json
 from exactrelu.program.problem import Problem, Solution
 
 VERDICTS = ("optimal", "not_optimal", "inconclusive")
@@ -28,7 +29,7 @@ class Certification:
     """
 
     problem: Problem = field(repr=False)
-    network: networks.Network
+    network: Network
     tol: Fraction
     objective: Fraction
     threshold: Fraction
@@ -44,7 +45,7 @@ class Certification:
         return self.objective - self.lower_bound
 
     @property
-    def improving_network(self) -> networks.Network | None:
+    def improving_network(self) -> Network | None:
         return self.solution.network if self.verdict == "not_optimal" else None
 
     @property
@@ -70,7 +71,7 @@ class Certification:
             "version": 1,
             **self.problem.describe(),
             "verdict": self.verdict,
-            "network": networks.network_to_json(self.network),
+            "network": network_to_json(self.network),
             "objective": rational_str(self.objective),
             "lower_bound": rational_str(self.lower_bound),
             "gap": rational_str(self.gap),
@@ -80,7 +81,7 @@ class Certification:
             "gap_relative_float": float(self.gap / self.problem.zero_objective)
             if self.problem.zero_objective
             else float(self.gap),
-            "improving_network": None if improving is None else networks.network_to_json(improving),
+            "improving_network": None if improving is None else network_to_json(improving),
             "improving_objective": None
             if improving is None
             else rational_str(self.solution.objective_upper),
@@ -99,14 +100,14 @@ class Certification:
 
 def certify(
     problem: Problem,
-    network: networks.Network,
+    network: Network,
     tol: object = 1e-9,
     solution: Solution | None = None,
 ) -> Certification:
     """Certify a network: ``optimal`` (gap <= tol·½‖y‖²), ``not_optimal`` (an exhibited network
     at least tol·½‖y‖² better) or ``inconclusive``.
 
-    ``network`` is an :class:`exactrelu.model.networks.Network` (see ``network_from_json``,
+    ``network`` is an :class:`exactrelu.model.network.Network` (see ``network_from_json``,
     ``network_from_arrays``, ``network_from_torch_state_dict``); ``solution`` reuses a previous
     ``problem.solve()``.
     """

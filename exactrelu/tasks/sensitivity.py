@@ -1,8 +1,8 @@
 """Sensitivity of an optimum to λ, to y and to X (docs/theory.md §7–§8).
 
 Under independent neuron fits, LICQ and SCS (:mod:`exactrelu.optimum.conditions`) the neurons and
-their
-faces are locally constant, and the optimum is the smooth solution of the reduced KKT system of
+their faces are locally constant, and the optimum is the smooth solution of the reduced KKT system
+of
 docs/theory.md §7 (sum scale, λ = ``problem.lam_sum``; β an unregularized output bias)::
 
     r + Σ_ν α_ν M_ν r (+ β·1) = y,     rᵀ M_ν r = λ²  (each ν),     (1ᵀ r = 0)
@@ -34,8 +34,8 @@ weight derivatives are exact :class:`Surd` values ``√q · c``.  **Verified opt
 side are evaluated in ball arithmetic (python-flint ``arb_mat``) on the verified enclosures of
 (r, α) and the system is solved by ``arb_mat.solve``, which encloses the solution for every
 matrix in the balls; so every derivative is a certified enclosure
-(:class:`~exactrelu.optimum.verified.
-Ball`), status ``"verified"``.  J(x*) is nonsingular there (the Krawczyk test proves it).
+(:class:`~exactrelu.exact.balls.Ball`), status ``"verified"``.  J(x*) is nonsingular there (the
+Krawczyk test proves it).
 
 ``wrt="lam"`` differentiates with respect to the problem's λ (``direction`` a rational step,
 default 1; with ``scale="mean"`` the sum-scale λ moves by n times it).  ``wrt="y"`` needs
@@ -52,6 +52,7 @@ import numpy as np
 from flint import arb, arb_mat, ctx, fmpq, fmpq_mat
 
 from exactrelu.errors import ExactReluInputError
+from exactrelu.exact.balls import Ball, arb_of, ball_of
 from exactrelu.exact.rationals import fmpq_matrix, fraction_of, rational_str, to_fraction
 from exactrelu.optimum.conditions import (
     Conditions,
@@ -60,7 +61,8 @@ from exactrelu.optimum.conditions import (
     check_conditions,
     number_json,
 )
-from exactrelu.optimum.verified import PRECISION, Ball, _arb, _ball, _neuron_data, _NeuronData
+from exactrelu.optimum.reduced_system import PRECISION
+from exactrelu.optimum.verified import NeuronData, neuron_data
 from exactrelu.program.problem import Problem
 from exactrelu.program.reduced_kkt import Neuron
 
@@ -229,7 +231,7 @@ def _require_conditions(optimal_set, conditions: Conditions) -> None:
         raise ExactReluInputError("sensitivity needs SCS: " + "; ".join(conditions.failures))
 
 
-def _require_fixed_faces(problem: Problem, neurons: list[_NeuronData], rows_dot) -> None:
+def _require_fixed_faces(problem: Problem, neurons: list[NeuronData], rows_dot) -> None:
     """δX̃ keeps every neuron's face: zero rows stay zero (a moved zero row would take a side
     of every face) and parallel face rows stay parallel with the same ratio (otherwise the
     merged hyperplane splits in two and LICQ breaks)."""
@@ -271,8 +273,8 @@ class _Arithmetic:
 def _ball_arb(value: Number) -> arb:
     """An arb ball containing a rational or the rational interval ``[lower, upper]`` of a Ball."""
     if isinstance(value, Ball):
-        return _arb(value.lower).union(_arb(value.upper))
-    return _arb(value)
+        return arb_of(value.lower).union(arb_of(value.upper))
+    return arb_of(value)
 
 
 EXACT = _Arithmetic(
@@ -285,8 +287,8 @@ EXACT = _Arithmetic(
 VERIFIED = _Arithmetic(
     scalar=_ball_arb,
     matrix=arb_mat,
-    value=_ball,
-    surd=lambda q, c: tuple(_ball(q.sqrt() * v) for v in c),
+    value=ball_of,
+    surd=lambda q, c: tuple(ball_of(q.sqrt() * v) for v in c),
     status="verified",
 )
 
@@ -305,7 +307,7 @@ class _NeuronMatrices:
     K: fmpq_mat
 
 
-def _neuron_matrices(rows, rows_dot, data: _NeuronData) -> _NeuronMatrices:
+def _neuron_matrices(rows, rows_dot, data: NeuronData) -> _NeuronMatrices:
     n, D = len(rows), len(rows[0])
     identity = fmpq_mat([[int(i == j) for j in range(D)] for i in range(D)])
     P = identity - data.complement
@@ -431,7 +433,7 @@ def sensitivity(optimal_set, wrt: str = "lam", direction=None) -> Sensitivity:
     rows = problem.rows
     X = fmpq_matrix(rows)
     data = [
-        _neuron_data(
+        neuron_data(
             rows,
             X,
             problem.blocks.patterns,

@@ -3,11 +3,9 @@
 
 Every point β of the neuron polytope ``P = {β >= 0 : Σ_ν β_ν f_ν (+ b) = ŷ}`` of an
 :class:`~exactrelu.optimum.optimal_set.OptimalSet` is an optimal network with the **same training
-fit ŷ**
-(and the same objective): the choice among them is free, and the paper uses it to tune
+fit ŷ** (and the same objective): the choice among them is free, and the paper uses it to tune
 generalization (Mishkin & Pilanci 2023, §"tuning"; docs/theory.md §10).  Two choices are offered,
-both
-exact:
+both exact:
 
 * :func:`extreme_point`: the vertex maximizing (or minimizing) a linear function ``c·β``.  HiGHS
   solves the LP in floating point; its optimal basis is then verified in rational arithmetic
@@ -41,8 +39,10 @@ from exactrelu.exact.rationals import (
     rational_str,
     to_fraction,
 )
-from exactrelu.model import networks
-from exactrelu.optimum.optimal_set import OptimalSet, _polytope_rows
+from exactrelu.model.alpha_form import alpha_form_to_json
+from exactrelu.model.network import Network, augmented
+from exactrelu.model.network_io import network_to_json
+from exactrelu.optimum.optimal_set import OptimalSet, polytope_rows
 
 HIGHS_METHOD = "highs_basis_verified"
 VERTEX_METHOD = "vertex_enumeration"
@@ -65,7 +65,7 @@ class TunedPoint:
     value: Fraction
     method: str
     optimality_gap: Fraction
-    network: networks.Network = field(repr=False)
+    network: Network = field(repr=False)
 
     @property
     def status(self) -> str:
@@ -96,8 +96,8 @@ class TunedPoint:
             "method": self.method,
             "neurons": sorted(self.weights),
             "weights": {str(i): rational_str(b) for i, b in sorted(self.weights.items())},
-            "alpha_form": networks.alpha_form_to_json(opt.alpha_form(self.weights), lam),
-            "network": networks.network_to_json(self.network),
+            "alpha_form": alpha_form_to_json(opt.alpha_form(self.weights), lam),
+            "network": network_to_json(self.network),
             "network_objective": rational_str(opt.problem.objective(self.network)),
             "value": rational_str(self.value),
             "value_float": float(self.value),
@@ -148,9 +148,7 @@ def extreme_point(
 def _lp_minimum(optimal_set: OptimalSet, cost: Sequence[Fraction]) -> tuple[dict, str]:
     """An exact minimizer of ``cost·β`` over the polytope: a verified HiGHS basis, else the best
     listed vertex."""
-    F, target = _polytope_rows(
-        optimal_set.neurons, optimal_set.fit, optimal_set.problem.output_bias
-    )
+    F, target = polytope_rows(optimal_set.neurons, optimal_set.fit, optimal_set.problem.output_bias)
     weights = _verified_basis(F, target, cost)
     if weights is not None:
         return weights, HIGHS_METHOD
@@ -251,7 +249,7 @@ def validation_design(
             f"the validation data has d = {data.d} features but the training data has "
             f"{problem.dataset.d}"
         )
-    rows = networks.augmented(data.X, problem.bias)
+    rows = augmented(data.X, problem.bias)
     G = []
     for row in rows:
         G.append(
@@ -315,9 +313,7 @@ def best_validation(optimal_set: OptimalSet, X_val: object, y_val: object) -> Tu
     bound ``∇E(β)·β − min_v ∇E(β)·v >= E(β) − min E`` (status ``"numeric"``).
     """
     G, h = validation_design(optimal_set, X_val, y_val)
-    F, target = _polytope_rows(
-        optimal_set.neurons, optimal_set.fit, optimal_set.problem.output_bias
-    )
+    F, target = polytope_rows(optimal_set.neurons, optimal_set.fit, optimal_set.problem.output_bias)
     candidates = [(dict(v), "vertex") for v in optimal_set.vertices]
     if len(optimal_set.vertices) > 1:
         proposed = _kkt_candidates(F, target, G, h, optimal_set.vertices)

@@ -62,9 +62,10 @@ import numpy as np
 from hypothesis import reject
 from hypothesis import strategies as st
 
-from exactrelu.model.networks import Network, network_from_json
+from exactrelu.model.network import Network
+from exactrelu.model.network_io import network_from_json
 from exactrelu.program.problem import Problem
-from exactrelu.tasks.path import lam_max
+from exactrelu.tasks.lam_max import lam_max
 from exactrelu.testing.planted import PlantedInstance, planted
 
 Rows = list[list[Fraction]]
@@ -474,8 +475,7 @@ def planted_instances(
     output_bias: st.SearchStrategy[bool] = BOOLEANS,
 ) -> PlantedInstance:
     """A planted instance (:func:`exactrelu.testing.planted`, docs/theory.md §7) whose exact optimum
-    and optimal
-    set are known by construction.
+    and optimal set are known by construction.
 
     ``"generic"``: d in {1, 2, 3} (d = 1 with a hidden bias), 1 or 2 neurons, at most one moved
     onto a face (tied blocks), unique optimal network.  ``"dependent"``: decoupled design with

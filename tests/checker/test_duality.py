@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from exactrelu.checker import CheckFailure, check_certificate, check_file, data_sha256
-from exactrelu.checker.duality import _pattern_sums
+from exactrelu.checker.duality import pattern_sums
 
 PATTERN_CLAIMS = ("count", "complete", "patterns", "witnesses", "facets")
 
@@ -422,7 +422,7 @@ def test_pattern_sums_exact_with_many_limbs() -> None:
     M = [[int(rng.integers(-(2**62), 2**62)) ** 3 + j for j in range(3)] for _ in range(9)]
     expected = [[sum(int(p) * m[j] for p, m in zip(row, M, strict=True)) for j in range(3)]
                 for row in P]  # fmt: skip
-    assert _pattern_sums(P, M).tolist() == expected
+    assert pattern_sums(P, M).tolist() == expected
 
 
 def test_random_dual_check_matches_fractions() -> None:

@@ -45,8 +45,7 @@ CASES = {
     ),
     "mean_scale": ([[1, 0], [0, 1]], [2, -5], "1/2", {"scale": "mean"}),
     # decoupled designs (rows on the axes, exactrelu.testing.planted): dependent fits, minimal
-    # networks
-    # of different sizes and degenerate vertices
+    # networks of different sizes and degenerate vertices
     "different_sizes": ([[-1, 0], [2, 0], [0, -1], [0, 3]], [20, 10, 15, 10], 5, {}),
     "grid": (
         [
@@ -402,17 +401,6 @@ def test_undecided_block_weakens_the_claims() -> None:
 
 # ---------------------------------------------------------------------------------------------
 # Engine-side helpers of the certificate (exactrelu/optimum/optimal_set_certificate.py)
-
-
-def test_exact_projection_multipliers_with_parallel_rows() -> None:
-    from exactrelu.optimum.optimal_set_certificate import exact_projection_multipliers
-
-    # K = {u1 >= 0, u2 >= 0} with row 0 doubled; Π_K(-1, -1) = 0 (the float face is singular)
-    A = [[F(1), F(0)], [F(1), F(0)], [F(0), F(1)]]
-    mu = exact_projection_multipliers(A, [F(-1), F(-1)])
-    assert all(m >= 0 for m in mu) and (mu[0] + mu[1], mu[2]) == (1, 1)
-    mu = exact_projection_multipliers(A, [F(3), F(-2)])  # Π = (3, 0)
-    assert (mu[0] + mu[1], mu[2]) == (0, 2)
 
 
 def test_min_norm_multiplier_needs_the_lp_fallback() -> None:

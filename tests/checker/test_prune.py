@@ -13,7 +13,8 @@ import pytest
 
 from exactrelu.checker import CheckFailure, check_certificate
 from exactrelu.cli import main
-from exactrelu.model.networks import Network, network_from_arrays
+from exactrelu.model.network import Network
+from exactrelu.model.network_io import network_from_arrays
 from exactrelu.optimum.optimal_set import optimal_set
 from exactrelu.program.problem import Problem
 from exactrelu.tasks.prune import prune

@@ -22,7 +22,8 @@ import exactrelu
 from exactrelu import Problem
 from exactrelu import read_data as engine_read_data
 from exactrelu.checker import CheckFailure, check_certificate, check_file, data_sha256, read_data
-from exactrelu.checker import verified as checker_verified
+from exactrelu.checker.balls import mid_rad, to_arb
+from exactrelu.checker.krawczyk import System, read_neuron, read_structure_program
 from exactrelu.optimum.optimal_set import optimal_set
 
 IRIS = Path(exactrelu.__file__).parent / "data" / "bundled" / "iris_petals.csv"
@@ -74,17 +75,16 @@ def solved_box(cert: dict, X, y) -> None:
     """Replace the box by a tiny one around the zero of the reduced system the (tampered) file
     states, found by Newton steps in ball arithmetic: the Krawczyk test then passes, so only the
     strict checks can reject the structure."""
-    V = checker_verified
-    program = V._program(cert, X, y)
+    program = read_structure_program(cert, X, y)
     section = cert["certificate"]
-    neurons = [V._neuron(j, item, program) for j, item in enumerate(section["neurons"])]
+    neurons = [read_neuron(j, item, program) for j, item in enumerate(section["neurons"])]
     with ctx.workprec(300):
-        system = V._System(program, neurons)
-        x = [V._arb(F(m)) for m in section["box"]["mid"]]
+        system = System(program, neurons)
+        x = [to_arb(F(m)) for m in section["box"]["mid"]]
         for _ in range(12):
             step = system.jacobian(x).inv().mid() * system.equations(x)
             x = [(x[i] - step[i, 0]).mid() for i in range(system.size)]
-        mids = [V._exact(t)[0] for t in x]
+        mids = [mid_rad(t)[0] for t in x]
     section["box"] = {
         "mid": [str(m) for m in mids],
         "rad": [str(max(abs(m), F(1)) / 10**40) for m in mids],

@@ -267,11 +267,6 @@ def test_iris_with_bias_matches_the_rank_three_line_formula(capsys, tmp_path: Pa
     assert run(capsys, "check", out, "--data", IRIS)[0] == 0
 
 
-def test_demo_runs(capsys) -> None:
-    code, stdout, _err = run(capsys, "demo")
-    assert code == 0 and "4866 cells" in stdout
-
-
 def test_no_command_prints_help_and_exits_2(capsys) -> None:
     code, stdout, _err = run(capsys)
     assert code == 2 and "patterns" in stdout

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from exactrelu.demo import run_demo
+from exactrelu.cli import main
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "certify_trained_network.py"
 
 
 def test_demo_certifies_and_the_checker_accepts(capsys) -> None:
-    assert run_demo() == 0
+    """``exactrelu demo`` through the command line: the only run of the demo in the suite."""
+    assert main(["demo"]) == 0
     out = capsys.readouterr().out
     assert "4866 cells" in out
     assert "verdict " in out and "certified lower bound" in out

@@ -42,7 +42,7 @@ def tuning(tmp_path_factory):
 
 def test_exact_prune_keeps_the_fit_then_least_squares_changes_it(pruning) -> None:
     module, runs, _ = pruning
-    from exactrelu.model.networks import fit
+    from exactrelu.model.network import fit
     from exactrelu.tasks.prune import least_squares_prune
 
     assert [run.split.name for run in runs] == list(_example("experiments_data").QUICK_DATASETS)

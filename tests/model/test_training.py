@@ -9,7 +9,8 @@ import pytest
 
 from exactrelu.data.io import as_dataset
 from exactrelu.errors import ExactReluInputError
-from exactrelu.model.networks import balance, fit, from_convex, objective, to_convex
+from exactrelu.model.convex import from_convex, to_convex
+from exactrelu.model.network import balance, fit, objective
 from exactrelu.model.training import train, train_many
 
 

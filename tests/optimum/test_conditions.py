@@ -11,9 +11,10 @@ import pytest
 
 from exactrelu import Problem
 from exactrelu.errors import ExactReluInputError
+from exactrelu.exact.balls import Ball
 from exactrelu.optimum.conditions import check_conditions, face_multipliers, licq, positive, scs
 from exactrelu.optimum.optimal_set import VerifiedOptimalSet, optimal_set
-from exactrelu.optimum.verified import Ball, verify
+from exactrelu.optimum.verified import verify
 from exactrelu.testing.planted import planted
 
 

@@ -20,7 +20,8 @@ import pytest
 from exactrelu import Problem
 from exactrelu.checker import CheckFailure, check_certificate, check_file, data_sha256
 from exactrelu.optimum import verified as engine
-from exactrelu.tasks.path import solve_point
+from exactrelu.optimum.verified_interval import verify_interval
+from exactrelu.tasks.path_samples import solve_point
 
 LINE_X = [[0], [1], [2], [3], [4]]
 LINE_Y = [3, 0, 2, -1, 4]
@@ -46,7 +47,7 @@ def prove(X, y, lam0: F, lo: F, hi: F, **options) -> engine.Verification:
     """``verify_interval`` on [lo, hi] from the structure of the optimum at ``lam0``."""
     s = state(tuple(map(tuple, X)), tuple(y), lam0, tuple(sorted(options.items())))
     problem = Problem(X, y, (lo + hi) / 2, **options)
-    return engine.verify_interval(problem, s.neurons, s.residual, s.alpha, s.output_bias, lo, hi)
+    return verify_interval(problem, s.neurons, s.residual, s.alpha, s.output_bias, lo, hi)
 
 
 @cache

@@ -13,7 +13,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from exactrelu.model.networks import AlphaNeuron, alpha_form_objective
+from exactrelu.model.alpha_form import AlphaNeuron, alpha_form_objective
 from exactrelu.optimum.optimal_set import OptimalSet, optimal_set
 from exactrelu.program.duality import dual_bound
 from exactrelu.program.problem import Problem

@@ -10,35 +10,19 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
-import pytest
+from verified_problems import random_problem
 
 import exactrelu
 from exactrelu import Problem, read_data
-from exactrelu.optimum.verified import Ball, verify, verify_neurons, verify_structure
-from exactrelu.program.reduced_kkt import Neuron
+from exactrelu.exact.balls import Ball
+from exactrelu.optimum.verified import verify, verify_structure
 
 IRIS = Path(exactrelu.__file__).parent / "data" / "bundled" / "iris_petals.csv"
-
-
-def random_problem(n: int, d: int, lam, seed: int, **options) -> Problem:
-    """Rational data (two decimals) with a noisy ReLU target: irrational optimum in general."""
-    rng = np.random.default_rng(seed)
-    X = [[Fraction(int(v), 100) for v in row] for row in rng.integers(-300, 300, size=(n, d))]
-    w = rng.standard_normal(d)
-    signal = np.maximum(np.array(X, dtype=float) @ w, 0) + 0.3 * rng.standard_normal(n)
-    y = [Fraction(int(v), 100) for v in np.rint(100 * signal)]
-    return Problem(X, y, lam, **options)
 
 
 def square_between(ball: Ball, square: Fraction) -> bool:
     """``ball`` (positive) contains √square: compare squares exactly."""
     return ball.lower > 0 and ball.lower**2 <= square <= ball.upper**2
-
-
-@pytest.fixture(scope="module")
-def random_case():
-    problem = random_problem(30, 2, 1, seed=0)
-    return problem, problem.solve()
 
 
 def test_one_point_one_neuron_irrational_optimum() -> None:
@@ -121,50 +105,6 @@ def test_iris_with_bias_verified() -> None:
     assert all(len(nu.W1) == 3 for nu in structure.neurons)  # the bias weight last
 
 
-def test_dropped_neuron_is_not_verified(random_case) -> None:
-    problem, solution = random_case
-    found = solution.numeric
-    keep = list(range(1, len(found.neurons)))
-    verification = verify_neurons(
-        problem, [found.neurons[i] for i in keep], found.residual, found.alpha[keep]
-    )
-    assert verification.status == "undecided" and verification.structure is None
-    assert any("block" in failure for failure in verification.failures)
-
-
-def test_flipped_face_is_not_verified(random_case) -> None:
-    problem, solution = random_case
-    found = solution.numeric
-    i = next(i for i, nu in enumerate(found.neurons) if len(nu.face) > 0)
-    neuron = found.neurons[i]
-    k = int(neuron.face[0])
-    flipped = neuron.face[1:]
-    for active in (True, False):  # the face row moved to either side
-        pattern = neuron.active.copy()
-        pattern[k] = active
-        wrong = list(found.neurons)
-        wrong[i] = Neuron(neuron.sign, pattern, flipped)
-        verification = verify_neurons(problem, wrong, found.residual, found.alpha)
-        assert verification.status == "undecided", active
-    # a row that is not on the face put on it
-    j = next(j for j, nu in enumerate(found.neurons) if len(nu.face) == 0)
-    other = found.neurons[j]
-    row = int(np.nonzero(other.active)[0][0])
-    pattern = other.active.copy()
-    pattern[row] = False
-    wrong = list(found.neurons)
-    wrong[j] = Neuron(other.sign, pattern, np.array([row]))
-    assert verify_neurons(problem, wrong, found.residual, found.alpha).status == "undecided"
-
-
-def test_flipped_sign_is_not_verified(random_case) -> None:
-    problem, solution = random_case
-    found = solution.numeric
-    wrong = list(found.neurons)
-    wrong[0] = dataclasses.replace(wrong[0], sign=-wrong[0].sign)
-    assert verify_neurons(problem, wrong, found.residual, found.alpha).status != "verified"
-
-
 def test_unpolished_solution_is_unavailable(random_case) -> None:
     problem, solution = random_case
     unpolished = SimpleNamespace(numeric=dataclasses.replace(solution.numeric, polished=False))
@@ -189,34 +129,6 @@ def test_output_bias_and_mean_scale() -> None:
     assert scaled.optimum.upper * n >= structure.optimum.lower
 
 
-def grid_problem(seed: int, n: int, lam: str, **options) -> Problem:
-    """Small integer points on a grid: many coincident and collinear points (degenerate)."""
-    rng = np.random.default_rng(seed)
-    X = rng.integers(-2, 3, size=(n, 2)).tolist()
-    y = rng.integers(-5, 6, size=n).tolist()
-    return Problem(X, y, lam, **options)
-
-
-def test_dependent_face_rows_verified_per_cell() -> None:
-    # with a bias, collinear points give three or more hyperplanes through one ray (LICQ fails):
-    # each of the neuron's cells gets its own basis of positive face multipliers
-    problem = grid_problem(6, 14, "1/2", bias=True)
-    solution = problem.solve()
-    assert solution.exact_optimum is None
-    structure = verify_structure(problem, solution)
-    assert structure is not None
-    degenerate = [nu for nu in structure.neurons if nu.cell_multipliers]
-    assert degenerate
-    for neuron in degenerate:
-        assert {cell for cell, _, _ in neuron.cell_multipliers} == set(neuron.cells)
-        for _, rows, values in neuron.cell_multipliers:
-            assert set(rows) <= set(neuron.face) and all(v.lower > 0 for v in values)
-        entry = structure.certificate["neurons"][structure.neurons.index(neuron)]
-        assert "cell_bases" in entry
-        # h planes through a line of R^3 (hidden bias, d = 2) make 2h cells around it
-        assert len(neuron.cells) == 2 * len(entry["hyperplanes"]) < 2 ** len(entry["hyperplanes"])
-
-
 def test_agrees_with_the_exact_optimal_set() -> None:
     # a rational optimum: the exact path and the verified path must find the same neurons
     from exactrelu.optimum.optimal_set import optimal_set
@@ -235,28 +147,3 @@ def test_agrees_with_the_exact_optimal_set() -> None:
         assert all(b.contains(v) for b, v in zip(neuron.direction, match.direction, strict=True))
     assert all(b.contains(v) for b, v in zip(structure.residual, exact.residual, strict=True))
     assert structure.optimum.contains(solution.optimum)
-
-
-def test_zero_multiplier_is_undecided() -> None:
-    # a rational optimum whose face multiplier is exactly 0 (SCS fails): no enclosure decides
-    # it, so the verified path says undecided (the exact path decides it)
-    rng = np.random.default_rng(25)
-    problem = Problem(rng.integers(-3, 4, size=(6, 2)).tolist(), rng.integers(-5, 6, size=6), 2)
-    verification = verify(problem, problem.solve())
-    assert verification.status == "undecided"
-    assert any("multipliers" in failure for failure in verification.failures)
-
-
-def test_gated_and_sampled_programs() -> None:
-    # gated ReLU: unconstrained blocks, one per sampled gate pattern (no cones, no faces)
-    gated = random_problem(20, 2, 1, seed=0, model="gated", patterns=("sample", 30, 0))
-    solution = gated.solve()
-    structure = verify_structure(gated, solution)
-    assert structure is not None and structure.certificate["model"] == "gated"
-    assert len(structure.neurons) == len(solution.numeric.neurons)
-    assert all(len(nu.cells) == 1 and nu.face == () for nu in structure.neurons)
-    # a sampled ReLU program: a face side with no sampled cell is not part of the program
-    sampled = random_problem(20, 2, 1, seed=0, patterns=("sample", 30, 0))
-    structure = verify_structure(sampled, sampled.solve())
-    assert structure is not None
-    assert structure.certificate["block_multipliers"] is not None

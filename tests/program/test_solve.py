@@ -20,8 +20,8 @@ from multiplier_instance import X_MU, Y_MU, needed_mu_entries
 
 from exactrelu import enumerate_patterns
 from exactrelu.checker import CheckFailure, check_certificate
-from exactrelu.model import networks
-from exactrelu.model.networks import AlphaNeuron
+from exactrelu.model.alpha_form import AlphaNeuron, alpha_form_excess, alpha_form_objective
+from exactrelu.model.network import objective
 from exactrelu.program.problem import Problem
 
 GAP = F(1, 10**9)
@@ -63,7 +63,7 @@ def test_single_point_rational_optimum() -> None:
     assert solution.gap == 0 and solution.relative_gap == 0
     assert solution.network.W1 == ((F(21, 25), F(28, 25)),)
     assert solution.network.w2 == (F(7, 5),)
-    assert networks.objective(solution.network, X, y, 1) == F(99, 50)
+    assert objective(solution.network, X, y, 1) == F(99, 50)
     assert "valid" in check(solution.to_json(), X, y)
 
 
@@ -75,12 +75,12 @@ def test_single_point_alpha_form_optimum() -> None:
     assert solution.objective_lower == F(109, 50)
     neurons = solution.exact_optimum.neurons
     assert neurons == (AlphaNeuron((F(3, 5), F(4, 5)), 1, F(54, 25)),)
-    assert networks.alpha_form_objective(neurons, X, y, 1) == F(109, 50)
+    assert alpha_form_objective(neurons, X, y, 1) == F(109, 50)
     # The rational network is above the optimum by exactly its rounding excess.
-    excess = networks.alpha_form_excess(neurons, 1)
+    excess = alpha_form_excess(neurons, 1)
     assert solution.gap > 0
     assert solution.gap == excess
-    assert solution.objective_upper == networks.objective(solution.network, X, y, 1)
+    assert solution.objective_upper == objective(solution.network, X, y, 1)
     assert solution.objective_upper == F(109, 50) + excess
     assert solution.relative_gap <= GAP
     document = solution.to_json()
@@ -240,7 +240,7 @@ def test_mean_scale_is_sum_scale_divided_by_n() -> None:
     assert mean.relative_gap <= GAP
     assert mean.problem.zero_objective == unit(y) / n
     # Every value is reported in the mean scale: the network's NC value in sum scale over n.
-    assert mean.objective_upper == networks.objective(mean.network, X, y, lam) / n
+    assert mean.objective_upper == objective(mean.network, X, y, lam) / n
     document = mean.to_json()
     assert document["scale"] == "mean" and document["lam"] == str(lam / n)
     check(document, X, y)

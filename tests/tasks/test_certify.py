@@ -1,7 +1,7 @@
 """``exactrelu.tasks.certify``: optimal / not_optimal / inconclusive, every number exact and
 checked.
 
-Oracles: exact objectives recomputed with ``exactrelu.model.networks.objective`` (sum scale), weak
+Oracles: exact objectives recomputed with ``exactrelu.model.network.objective`` (sum scale), weak
 duality (the certified lower bound is below every network's objective), hand-computed optima,
 and the independent checker, which must accept every certificate and reject tampered ones.
 """
@@ -19,7 +19,10 @@ from multiplier_instance import X_MU, Y_MU, needed_mu_entries
 
 from exactrelu.checker import CheckFailure, check_certificate
 from exactrelu.errors import ExactReluInputError
-from exactrelu.model import networks
+from exactrelu.model.alpha_form import alpha_form_excess, alpha_form_network
+from exactrelu.model.network import Network
+from exactrelu.model.network import objective as network_objective
+from exactrelu.model.network_io import network_from_arrays
 from exactrelu.model.training import train
 from exactrelu.program.problem import Problem
 from exactrelu.tasks.certify import certify
@@ -43,7 +46,7 @@ def unit(y) -> F:
 
 def test_exact_optimal_network_has_zero_gap() -> None:
     X, y = [[3, 4]], [10]
-    network = networks.Network(((F(21, 25), F(28, 25)),), (F(7, 5),))
+    network = Network(((F(21, 25), F(28, 25)),), (F(7, 5),))
     result = certify(Problem(X, y, 1), network)
     assert result.verdict == "optimal"
     assert result.objective == F(99, 50)
@@ -60,12 +63,12 @@ def test_alpha_form_rational_network_is_optimal() -> None:
     X, y = [[3, 4]], [11]
     problem = Problem(X, y, 1)
     solution = problem.solve()
-    network = networks.alpha_form_network(solution.exact_optimum.neurons, 1)
+    network = alpha_form_network(solution.exact_optimum.neurons, 1)
     assert network == solution.network
     result = certify(problem, network)
     assert result.verdict == "optimal"
     assert result.lower_bound == F(109, 50)
-    assert result.gap == networks.alpha_form_excess(solution.exact_optimum.neurons, 1) > 0
+    assert result.gap == alpha_form_excess(solution.exact_optimum.neurons, 1) > 0
     assert result.gap <= F(1, 10**9) * unit(y)
     assert result.to_json()["alpha_form"]["objective"] == "109/50"
     check(result.to_json(), X, y)
@@ -86,9 +89,9 @@ def test_gap_above_a_tiny_tolerance_is_inconclusive() -> None:
 @pytest.mark.parametrize(
     "network",
     [
-        networks.Network((), ()),  # the zero network
-        networks.Network(((F(42, 25), F(56, 25)),), (F(7, 10),)),  # optimal fit, unbalanced
-        networks.Network(((F(1), F(1)),), (F(5),)),
+        Network((), ()),  # the zero network
+        Network(((F(42, 25), F(56, 25)),), (F(7, 10),)),  # optimal fit, unbalanced
+        Network(((F(1), F(1)),), (F(5),)),
     ],
     ids=["zero", "unbalanced", "wrong_fit"],
 )
@@ -97,7 +100,7 @@ def test_suboptimal_networks_get_an_improving_network(network) -> None:
     result = certify(Problem(X, y, 1), network)
     assert result.verdict == "not_optimal"
     improving = result.improving_network
-    value = networks.objective(improving, X, y, 1)
+    value = network_objective(improving, X, y, 1)
     assert value == F(99, 50)
     assert value <= result.objective - result.threshold
     assert result.improvement == result.objective - value
@@ -109,7 +112,7 @@ def test_suboptimal_networks_get_an_improving_network(network) -> None:
 
 def test_identity_data() -> None:
     X, y = [[1, 0], [0, 1]], [2, -5]
-    network = networks.Network(((F(1), F(0)), (F(0), F(2))), (F(1), F(-2)))
+    network = Network(((F(1), F(0)), (F(0), F(2))), (F(1), F(-2)))
     result = certify(Problem(X, y, 1), network)
     assert result.objective == 6
     assert result.verdict == "optimal"
@@ -118,13 +121,13 @@ def test_identity_data() -> None:
 
 
 def test_network_with_output_bias_needs_the_option() -> None:
-    network = networks.Network(((F(1), F(1)),), (F(1),), output_bias=F(1))
+    network = Network(((F(1), F(1)),), (F(1),), output_bias=F(1))
     with pytest.raises(ExactReluInputError, match="output bias"):
         certify(Problem([[3, 4]], [10], 1), network)
 
 
 def test_network_of_wrong_input_size_rejected() -> None:
-    network = networks.Network(((F(1), F(1), F(1)),), (F(1),))
+    network = Network(((F(1), F(1), F(1)),), (F(1),))
     with pytest.raises(ExactReluInputError, match="entries"):
         certify(Problem([[3, 4]], [10], 1), network)
 
@@ -145,7 +148,7 @@ def _data(seed: int, n: int = 30, planted: bool = False):
 
 def _assert_certified(result, network, X, y, lam_sum: F, n_div: int = 1) -> None:
     """Exact checks of one certification (values in the problem's scale; ``n_div`` = n for mean)."""
-    objective = networks.objective(network, X, y, lam_sum)
+    objective = network_objective(network, X, y, lam_sum)
     assert result.objective == objective / n_div
     assert result.lower_bound <= result.objective  # weak duality
     assert result.verdict in ("optimal", "not_optimal")
@@ -153,7 +156,7 @@ def _assert_certified(result, network, X, y, lam_sum: F, n_div: int = 1) -> None
         assert result.gap <= result.threshold
     else:
         improving = result.improving_network
-        value = networks.objective(improving, X, y, lam_sum)
+        value = network_objective(improving, X, y, lam_sum)
         assert value / n_div <= result.objective - result.threshold
         assert value / n_div == result.solution.objective_upper
         document = result.to_json()
@@ -230,7 +233,7 @@ def test_lower_bound_below_every_network() -> None:
     for seed, (width, steps) in enumerate([(1, 0), (2, 3), (5, 10), (8, 50), (3, 500)]):
         network = train(X, y, lam, width, seed=seed, steps=steps)
         result = certify(problem, network, solution=solution)
-        assert solution.objective_lower <= networks.objective(network, X, y, lam)
+        assert solution.objective_lower <= network_objective(network, X, y, lam)
         assert result.lower_bound == solution.objective_lower
         assert result.verdict in ("optimal", "not_optimal")
 
@@ -260,7 +263,7 @@ def networks_on_data(draw):
     W1 = [[draw(WEIGHTS) for _ in range(d + bias)] for _ in range(width)]
     w2 = [draw(WEIGHTS) for _ in range(width)]
     output_bias = draw(st.booleans())
-    network = networks.network_from_arrays(
+    network = network_from_arrays(
         W1 if width else np.zeros((0, d + bias)),
         w2,
         bias=bias,
@@ -278,14 +281,14 @@ def test_certify_hypothesis(case) -> None:
     problem = Problem(X, y, lam, **options)
     result = certify(problem, network)
     n_div = len(y) if options["scale"] == "mean" else 1
-    objective = networks.objective(network, X, y, lam * n_div)
+    objective = network_objective(network, X, y, lam * n_div)
     assert result.objective == objective / n_div
     assert result.lower_bound <= result.objective  # weak duality
     assert result.verdict in ("optimal", "not_optimal")  # the solve is tight enough to decide
     if result.verdict == "optimal":
         assert result.gap <= result.threshold
     else:
-        value = networks.objective(result.improving_network, X, y, lam * n_div)
+        value = network_objective(result.improving_network, X, y, lam * n_div)
         assert value / n_div <= result.objective - result.threshold
     optimum = result.solution.exact_optimum
     if optimum is not None and optimum.output_bias != network.output_bias:
@@ -298,7 +301,7 @@ def test_certify_alpha_form_with_output_bias_checks() -> None:
     problem = Problem(X, y, F(1, 4), output_bias=True)
     solution = problem.solve()
     assert solution.exact_optimum.output_bias == F(1, 3)
-    network = networks.Network((), (), output_bias=F(0))
+    network = Network((), (), output_bias=F(0))
     result = certify(problem, network, solution=solution)
     assert result.verdict == "not_optimal"
     check(solution.to_json(), X, y)  # the solve file is fine: its network has the same bias
@@ -314,7 +317,7 @@ def _documents():
     problem = Problem(X, y, 1)
     solution = problem.solve()
     optimal = certify(problem, solution.network, solution=solution).to_json()
-    bad = networks.Network(((F(1), F(1)),), (F(1),))
+    bad = Network(((F(1), F(1)),), (F(1),))
     not_optimal = certify(problem, bad, solution=solution).to_json()
     assert optimal["verdict"] == "optimal" and not_optimal["verdict"] == "not_optimal"
     return X, y, optimal, not_optimal

@@ -13,8 +13,9 @@ import pytest
 from exactrelu import Problem
 from exactrelu.cli import main
 from exactrelu.errors import ExactReluInputError
+from exactrelu.exact.balls import Ball
 from exactrelu.optimum.optimal_set import VerifiedOptimalSet, optimal_set
-from exactrelu.optimum.verified import Ball, verify, verify_structure
+from exactrelu.optimum.verified import verify, verify_structure
 from exactrelu.tasks.sensitivity import Surd, sensitivity
 from exactrelu.testing.planted import planted
 

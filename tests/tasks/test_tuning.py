@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from exactrelu.errors import ExactReluInputError
-from exactrelu.model import networks
+from exactrelu.model.network import fit
 from exactrelu.optimum.optimal_set import (
     OptimalNeuron,
     OptimalSet,
@@ -96,7 +96,7 @@ def test_extreme_points_of_unit_costs_are_listed_vertices(name, request):
             values = [dot(c, v) for v in opt.vertices]
             assert point.value == (max(values) if maximize else min(values))
             assert point.status == "exact" and point.optimality_gap == 0
-            assert networks.fit(point.network, opt.problem.dataset.X) == opt.fit
+            assert fit(point.network, opt.problem.dataset.X) == opt.fit
 
 
 @given(st.lists(st.integers(-3, 3), min_size=4, max_size=4), st.booleans())
@@ -141,8 +141,8 @@ def test_best_validation_beats_every_vertex_and_the_min_norm_point(name, X_val, 
     assert best.value <= validation_error(opt, opt.min_norm, X_val, y_val)
     # the point is in the optimal set: same training fit, and its network realizes the error
     X = opt.problem.dataset.X
-    assert networks.fit(best.network, X) == opt.fit
-    f_val = networks.fit(best.network, X_val)
+    assert fit(best.network, X) == opt.fit
+    f_val = fit(best.network, X_val)
     y = [F(v) for v in y_val]
     assert sum(((a - b) ** 2 for a, b in zip(f_val, y, strict=True)), F(0)) / 2 == best.value
     assert all(b > 0 for b in best.weights.values())

@@ -1,6 +1,5 @@
 """The public strategies (exactrelu.testing.strategies) produce what they promise, exactly, and
-shrink
-to small readable counterexamples."""
+shrink to small readable counterexamples."""
 
 from __future__ import annotations
 
@@ -9,8 +8,8 @@ from fractions import Fraction
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
-from exactrelu.model.networks import is_balanced
-from exactrelu.tasks.path import lam_max
+from exactrelu.model.network import is_balanced
+from exactrelu.tasks.lam_max import lam_max
 from exactrelu.testing import strategies
 
 MINIMAL = settings(database=None, derandomize=True, max_examples=200)

@@ -2,10 +2,9 @@
 generated cases.
 
 One copy of each property lives in :mod:`exactrelu.testing.properties`, paired there with the
-strategy of
-its inputs (:mod:`exactrelu.testing.strategies`); each test below runs one of them with Hypothesis,
-with
-its share of the examples of the profile chosen on the command line (``ci`` by default,
+strategy of its inputs (:mod:`exactrelu.testing.strategies`); each test below runs one of them with
+Hypothesis,
+with its share of the examples of the profile chosen on the command line (``ci`` by default,
 ``--hypothesis-profile=thorough`` for many more; tests/conftest.py).  Parts of a property that do
 not apply to an example (e.g. an irrational optimum) are recorded as Hypothesis events
 (``--hypothesis-show-statistics``).  Regression examples are counterexamples Hypothesis found.
@@ -21,7 +20,7 @@ import pytest
 from hypothesis import example, given, settings
 
 from exactrelu.checker import CheckFailure, check_certificate
-from exactrelu.model.networks import network_from_json
+from exactrelu.model.network_io import network_from_json
 from exactrelu.optimum.optimal_set import optimal_set
 from exactrelu.program.problem import Problem
 from exactrelu.testing.planted import planted

@@ -15,12 +15,19 @@ B. planted "grid" instances (``exactrelu.testing.planted``) with thousands of mi
    time of vertex enumeration (cdd), of the min-norm point, of ``to_json`` and of the checker.
 C. cdd's exact vertex enumeration against a brute-force enumeration over supports on the same
    polytope (smaller planted instances): the same vertices, and the time ratio.
+D. the decided rate (``--sweep``; also in the default run): >= 100 random problems, n = 20,
+   X ~ N(0,1) and y ~ N(0,1) both rounded to 2 decimals (seeds 0, 1, ...), d in {2, 3}, hidden
+   bias off/on, λ = λ_max·{1/2, 1/10, 1/100, 1/1000} (λ_max = sqrt of ``lam_max(problem)
+   .upper2``, rounded to a short rational): status counts (exact / verified / undecided), time
+   per run, and how many are non-unique as networks and as functions; then one n = 100, d = 3
+   run timing the optimal set (target <= 60 s).
 
 Usage::
 
     .venv/bin/python benchmarks/optimal_set.py            # full run (a few minutes)
     .venv/bin/python benchmarks/optimal_set.py --quick    # small sizes, < 1 minute
     .venv/bin/python benchmarks/optimal_set.py --json out/optimal_set.json --seeds 0,1
+    .venv/bin/python benchmarks/optimal_set.py --sweep  # table D only (about 10 minutes)
 """
 
 from __future__ import annotations
@@ -120,6 +127,214 @@ def bench_random(n: int, d: int, seed: int, fraction: Fraction) -> dict[str, Any
     # the optimal set's own cost (set + certificate + checker) relative to the solve it needs
     row["set_over_solve"] = (row["total_s"] - solve_total) / solve_total
     return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Table D: the decided rate on a sweep of small random problems
+
+SWEEP_N = 20
+SWEEP_DIMS = (2, 3)
+SWEEP_FRACTIONS = (Fraction(1, 2), Fraction(1, 10), Fraction(1, 100), Fraction(1, 1000))
+SWEEP_SEEDS = 7  # 2 dims x 2 bias x 4 λ x 7 seeds = 112 runs
+QUICK_SWEEP_SEEDS = 1
+LARGE = (100, 3)  # the timing run of table D
+LARGE_TARGET_S = 60.0
+
+
+def sweep_data(n: int, d: int, seed: int) -> tuple[list[list[Fraction]], list[Fraction]]:
+    """X ~ N(0,1) (n × d), y ~ N(0,1), both rounded to 2 decimals, as exact decimals."""
+    rng = np.random.default_rng(seed)
+    X = np.round(rng.standard_normal((n, d)), 2)
+    y = np.round(rng.standard_normal(n), 2)
+    X_exact = [[Fraction(round(float(v) * 100), 100) for v in row] for row in X]
+    return X_exact, [Fraction(round(float(v) * 100), 100) for v in y]
+
+
+def short_lam_max(problem: Any) -> Fraction:
+    """sqrt(λ_max² upper bound) rounded to a short rational (3 significant digits)."""
+    from exactrelu.tasks.lam_max import lam_max
+
+    return Fraction(f"{float(lam_max(problem).upper2) ** 0.5:.3g}")
+
+
+def bench_sweep_one(n: int, d: int, bias: bool, seed: int, fraction: Fraction) -> dict[str, Any]:
+    """One run of table D: solve and optimal set, the status and the uniqueness flags."""
+    from exactrelu.optimum.optimal_set import optimal_set
+    from exactrelu.program.problem import Problem
+
+    X, y = sweep_data(n, d, seed)
+    row: dict[str, Any] = {"n": n, "d": d, "bias": bias, "seed": seed, "fraction": str(fraction)}
+    try:
+        start = time.perf_counter()
+        probe = Problem(X, y, 1, bias=bias)
+        lam_max_value = short_lam_max(probe)
+        lam = lam_max_value * fraction
+        row["lam"] = float(lam)
+        problem = probe.with_lam(lam)
+        solution = problem.solve(TOL)
+        result = optimal_set(problem, solution)
+        report = result.to_json()
+        row["seconds"] = time.perf_counter() - start
+    except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
+        traceback.print_exc()
+        row["error"] = repr(exc)
+        return row
+    row.update(
+        {
+            "status": result.status,
+            "rational_optimum": solution.optimum is not None,
+            "unique_network": report.get("unique_network"),
+            "unique_function": report.get("unique_function", result.unique_function),
+            "networks": report.get("count_minimal_networks"),
+            "mirror_pairs": len((report.get("numeric") or {}).get("mirror_pairs", [])),
+        }
+    )
+    if result.status == "undecided":
+        row["reason"] = str(report.get("reason", ""))[:160]
+    return row
+
+
+def bench_large(n: int, d: int) -> dict[str, Any]:
+    """The n = 100, d = 3 run of table D: enumeration, solve and optimal set, timed."""
+    from exactrelu.optimum.optimal_set import optimal_set
+    from exactrelu.program.problem import Problem
+
+    X, y = sweep_data(n, d, 0)
+    row: dict[str, Any] = {"n": n, "d": d, "seed": 0}
+    try:
+        probe = Problem(X, y, 1)
+        lam = short_lam_max(probe) * Fraction(1, 10)
+        problem = probe.with_lam(lam)
+        row["lam"] = float(lam)
+        blocks, row["enum_s"] = timed(lambda: problem.blocks)
+        solution, row["solve_s"] = timed(problem.solve, TOL)
+        result, row["set_s"] = timed(optimal_set, problem, solution)
+        report, row["to_json_s"] = timed(result.to_json)
+    except Exception as exc:  # noqa: BLE001
+        traceback.print_exc()
+        row["error"] = repr(exc)
+        return row
+    row["cells"] = len(blocks.patterns)
+    row["status"] = result.status
+    row["optimal_set_s"] = row["set_s"] + row["to_json_s"]
+    row["within_target"] = row["optimal_set_s"] <= LARGE_TARGET_S
+    row["unique_function"] = report.get("unique_function", result.unique_function)
+    return row
+
+
+def _sweep_job(job: tuple) -> dict[str, Any]:
+    return bench_sweep_one(*job)
+
+
+def run_sweep(seeds: int, workers: int = 2) -> list[dict[str, Any]]:
+    """All runs of table D (``workers`` processes)."""
+    import multiprocessing
+
+    jobs = [
+        (SWEEP_N, d, bias, seed, fraction)
+        for d in SWEEP_DIMS
+        for bias in (False, True)
+        for fraction in SWEEP_FRACTIONS
+        for seed in range(seeds)
+    ]
+    if workers <= 1:
+        return [_sweep_job(job) for job in jobs]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        rows = []
+        for row in pool.imap(_sweep_job, jobs):
+            print(
+                f"  D: d={row['d']} bias={row['bias']} frac={row['fraction']} seed={row['seed']}"
+                f" -> {row.get('status', 'error')}",
+                file=sys.stderr,
+                flush=True,
+            )
+            rows.append(row)
+        return rows
+
+
+def sweep_summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Table D's rows: one per (d, bias, fraction), and a total."""
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((row["d"], row["bias"], row["fraction"]), []).append(row)
+    out = []
+    for key in sorted(groups, key=lambda k: (k[0], k[1], -Fraction(k[2]))):
+        out.append(_summary_row(groups[key], *key))
+    out.append(_summary_row(rows, "all", "", ""))
+    return out
+
+
+def _summary_row(rows, d, bias, fraction) -> dict[str, Any]:
+    done = [r for r in rows if "seconds" in r]
+    decided = [r for r in done if r["status"] in ("exact", "verified")]
+    return {
+        "d": d,
+        "bias": bias,
+        "fraction": fraction,
+        "runs": len(rows),
+        "exact": sum(r.get("status") == "exact" for r in rows),
+        "verified": sum(r.get("status") == "verified" for r in rows),
+        "undecided": sum(r.get("status") == "undecided" for r in rows),
+        "errors": sum("error" in r for r in rows),
+        "decided_rate": len(decided) / len(rows) if rows else 0.0,
+        "nonunique_network": sum(r.get("unique_network") is False for r in decided),
+        "nonunique_function": sum(r.get("unique_function") is False for r in decided),
+        "unknown_function": sum(r.get("unique_function") is None for r in decided),
+        "mirror_undecided": sum(
+            r.get("status") == "undecided" and "mirror" in r.get("reason", "") for r in rows
+        ),
+        "median_s": float(np.median([r["seconds"] for r in done])) if done else float("nan"),
+        "max_s": max((r["seconds"] for r in done), default=float("nan")),
+    }
+
+
+SWEEP_COLUMNS: list[Column] = [
+    ("d", "d", ""),
+    ("bias", "bias", ""),
+    ("λ/λmax", "fraction", ""),
+    ("runs", "runs", ""),
+    ("exact", "exact", ""),
+    ("verified", "verified", ""),
+    ("undecided", "undecided", ""),
+    ("(mirror)", "mirror_undecided", ""),
+    ("errors", "errors", ""),
+    ("decided", "decided_rate", ".0%"),
+    ("non-unique net", "nonunique_network", ""),
+    ("non-unique fn", "nonunique_function", ""),
+    ("fn unknown", "unknown_function", ""),
+    ("median_s", "median_s", ".2f"),
+    ("max_s", "max_s", ".2f"),
+]
+LARGE_COLUMNS: list[Column] = [
+    ("n", "n", ""),
+    ("d", "d", ""),
+    ("lam", "lam", ".4f"),
+    ("cells", "cells", ""),
+    ("status", "status", ""),
+    ("enum_s", "enum_s", ".2f"),
+    ("solve_s", "solve_s", ".2f"),
+    ("set_s", "set_s", ".2f"),
+    ("json_s", "to_json_s", ".2f"),
+    ("optimal set s", "optimal_set_s", ".2f"),
+    (f"<= {LARGE_TARGET_S:.0f} s", "within_target", ""),
+]
+
+
+def print_sweep(results: dict[str, list[dict[str, Any]]]) -> None:
+    rows = results.get("sweep") or []
+    if rows:
+        print_table(
+            f"D. decided rate: {len(rows)} random problems, n = {SWEEP_N}, X, y ~ N(0,1) "
+            "rounded to 2 decimals; time per run = λ_max + enumeration + solve + optimal set + "
+            "to_json",
+            SWEEP_COLUMNS,
+            sweep_summary(rows),
+        )
+        print_notes(rows, {"error": "error"}, ("d", "bias", "seed"))
+    large = results.get("large") or []
+    if large:
+        print_table("D'. one larger run (λ = λ_max/10, no bias)", LARGE_COLUMNS, large)
+        print_notes(large, {"error": "error"}, ("n", "d"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -435,6 +650,7 @@ def print_report(results: dict[str, list[dict[str, Any]]]) -> None:
             rows,
         )
         print_notes(rows, {"error": "error"}, ("grid", "seed"))
+    print_sweep(results)
 
 
 def _meta(args: argparse.Namespace) -> dict[str, Any]:
@@ -445,6 +661,7 @@ def _meta(args: argparse.Namespace) -> dict[str, Any]:
         "fractions": [str(f) for f in args.fractions],
         "planted": [list(g) for g in args.planted],
         "brute": [list(g) for g in args.brute],
+        "sweep_seeds": args.sweep_seeds,
         "tol": TOL,
         "teacher_width": TEACHER_WIDTH,
         "noise": NOISE,
@@ -490,6 +707,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--skip-random", action="store_true", help="skip table A")
     parser.add_argument(
+        "--sweep", action="store_true", help="table D only (the decided rate on >= 100 runs)"
+    )
+    parser.add_argument(
+        "--sweep-seeds", type=int, default=None, help=f"table D seeds per setting ({SWEEP_SEEDS})"
+    )
+    parser.add_argument("--skip-sweep", action="store_true", help="skip table D")
+    parser.add_argument("--workers", type=int, default=2, help="table D processes (default 2)")
+    parser.add_argument(
         "--blas-threads", type=int, default=1, help="BLAS threads (default 1; 0 = library default)"
     )
     parser.add_argument("--json", metavar="OUT", default=None, help="also write numbers here")
@@ -507,12 +732,24 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         args.brute = QUICK_BRUTE if quick else BRUTE
     if args.skip_random:
         args.seeds = []
+    if args.sweep_seeds is None:
+        args.sweep_seeds = QUICK_SWEEP_SEEDS if quick else SWEEP_SEEDS
+    if args.sweep:  # table D only
+        args.seeds, args.planted, args.brute = [], [], []
+    if args.skip_sweep:
+        args.sweep_seeds = 0
     return args
 
 
 def run_all(args: argparse.Namespace) -> dict[str, list[dict[str, Any]]]:
     """Run tables A, B, C with progress on stderr."""
-    results: dict[str, list[dict[str, Any]]] = {"random": [], "planted": [], "brute": []}
+    results: dict[str, list[dict[str, Any]]] = {
+        "random": [],
+        "planted": [],
+        "brute": [],
+        "sweep": [],
+        "large": [],
+    }
     n, d = args.random_size
     for seed in args.seeds:
         for fraction in args.fractions:
@@ -524,6 +761,11 @@ def run_all(args: argparse.Namespace) -> dict[str, list[dict[str, Any]]]:
     for grid in args.brute:
         print(f"  C: grid={grid[:2]} seed={grid[2]} ...", file=sys.stderr, flush=True)
         results["brute"].append(bench_brute(grid))
+    if args.sweep_seeds:
+        results["sweep"] = run_sweep(args.sweep_seeds, args.workers)
+        if not args.quick:
+            print(f"  D': n={LARGE[0]} d={LARGE[1]} ...", file=sys.stderr, flush=True)
+            results["large"].append(bench_large(*LARGE))
     return results
 
 

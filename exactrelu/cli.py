@@ -6,15 +6,19 @@ Exit status: 0 success, 1 a certificate that does not check, 2 bad input (one li
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import os
 import sys
 import time
 from fractions import Fraction
 from pathlib import Path
 
+from exactrelu import __version__
 from exactrelu.arrangement.patterns import DEFAULT_MAX_CELLS, enumerate_patterns
-from exactrelu.data.io import read_data
+from exactrelu.data.io import MAX_ROUND, read_data
 from exactrelu.errors import ExactReluInputError
+from exactrelu.exact.progress import reporter
 from exactrelu.exact.rationals import parse_rational, rational_str
 from exactrelu.model.network_io import read_network
 from exactrelu.program.problem import MODELS, SCALES, Problem
@@ -28,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        _check_outputs(args)
         return args.run(args)
     except ExactReluInputError as exc:
         print(f"exactrelu: error: {exc}", file=sys.stderr)
@@ -35,12 +40,69 @@ def main(argv: list[str] | None = None) -> int:
     except ArithmeticError as exc:  # an exact decision that this version cannot make
         print(f"exactrelu: cannot decide exactly: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # e.g. `exactrelu solve DATA --json - | head`: stop quietly
+        _silence_stdout()
+        return 141  # as a process stopped by SIGPIPE (128 + 13)
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point standard output at /dev/null so that the interpreter's final
+    flush does not print another error (the Python documentation's recipe)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (captured output)
+        pass
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any work, output paths that cannot be written: ``--json`` and ``--plot``
+    files (a missing or unwritable directory, an existing directory) and the ``--certificates``
+    folder (an existing file, or no writable directory to create it in)."""
+    for option, name in (("--json", "json"), ("--plot", "plot")):
+        value = getattr(args, name, None)
+        if value is None or (name == "json" and value == "-"):
+            continue
+        target = Path(value)
+        if target.is_dir():
+            raise ExactReluInputError(f"{option} {value}: is a directory, not a file")
+        parent = target.parent
+        if not parent.is_dir():
+            raise ExactReluInputError(f"{option} {value}: no directory {parent}")
+        writable = os.access(target, os.W_OK) if target.exists() else os.access(parent, os.W_OK)
+        if not writable:
+            raise ExactReluInputError(f"{option} {value}: not writable")
+    if getattr(args, "plot", None) and importlib.util.find_spec("matplotlib") is None:
+        raise ExactReluInputError("--plot needs matplotlib (pip install 'exactrelu[examples]')")
+    folder = getattr(args, "certificates", None)
+    if folder is not None:
+        target = Path(folder)
+        if target.exists() and not target.is_dir():
+            raise ExactReluInputError(f"--certificates {folder}: exists and is not a directory")
+        existing = target
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if not existing.is_dir():
+            raise ExactReluInputError(f"--certificates {folder}: {existing} is not a directory")
+        if not os.access(existing, os.W_OK):
+            raise ExactReluInputError(f"--certificates {folder}: {existing} is not writable")
+
+
+def _count(number: int, word: str, plural: str | None = None) -> str:
+    """``1 neuron``, ``2 neurons``: a count with its noun in the right number."""
+    return f"{number} {word if number == 1 else plural or word + 's'}"
+
+
+def _progress(args: argparse.Namespace):
+    """The progress callback of a command: a bar on stderr when it is a terminal, else None."""
+    return reporter()
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="exactrelu", description="Exact verification of two-layer ReLU networks."
     )
+    parser.add_argument("--version", action="version", version=f"exactrelu {__version__}")
     commands = parser.add_subparsers(title="commands")
 
     patterns = commands.add_parser("patterns", help="all activation patterns, certified complete")
@@ -70,6 +132,12 @@ def _parser() -> argparse.ArgumentParser:
     optimal = commands.add_parser("optimal-set", help="all optimal networks, exactly")
     _data_options(optimal)
     _problem_options(optimal)
+    optimal.add_argument(
+        "--max-networks",
+        type=int,
+        default=10_000,
+        help="write at most this many minimal networks (all are counted; default 10000)",
+    )
     optimal.set_defaults(run=_run_optimal_set)
 
     prune = commands.add_parser("prune", help="prune a network to a minimal one, fit unchanged")
@@ -123,7 +191,12 @@ def _parser() -> argparse.ArgumentParser:
         default=200,
         help="budget of ball tests proving intervals constant (default 200; 0 = none)",
     )
-    path.add_argument("--json", metavar="OUT", help="write the path (JSON); '-' for stdout")
+    path.add_argument(
+        "--json",
+        metavar="OUT",
+        help="write the path (JSON, with every certificate: `exactrelu check` re-verifies it); "
+        "'-' for stdout",
+    )
     path.add_argument("--plot", metavar="PNG", help="plot neuron norms and the fit against λ")
     path.add_argument(
         "--certificates",
@@ -169,7 +242,8 @@ def _data_options(parser: argparse.ArgumentParser) -> None:
         type=int,
         metavar="K",
         dest="round_digits",
-        help="round inputs to K decimals first (results are exact for the rounded data)",
+        help=f"round inputs to K decimals first, 0 <= K <= {MAX_ROUND} (results are exact for "
+        "the rounded data)",
     )
 
 
@@ -184,9 +258,13 @@ def _problem_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--model", choices=MODELS, default="relu")
     parser.add_argument(
-        "--patterns", default="all", help="all (default, certified complete) or sample:N:SEED"
+        "--patterns",
+        default="all",
+        help="all (default, certified complete), sample:N:SEED, or FILE: one 0/1 pattern a line",
     )
-    parser.add_argument("--tol", default="1e-9", help="relative to ½‖y‖² (default 1e-9)")
+    parser.add_argument(
+        "--tol", default="1e-9", help="0 < tol < 1, relative to ½‖y‖² (default 1e-9)"
+    )
     parser.add_argument(
         "--max-cells",
         type=int,
@@ -198,7 +276,7 @@ def _problem_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _problem(args: argparse.Namespace) -> Problem:
+def _problem(args: argparse.Namespace, progress=None) -> Problem:
     dataset = read_data(args.data, args.target, args.round_digits)
     return Problem(
         dataset,
@@ -210,6 +288,7 @@ def _problem(args: argparse.Namespace) -> Problem:
         patterns=_pattern_option(args.patterns),
         max_cells=args.max_cells,
         target=args.target,
+        progress=progress,
     )
 
 
@@ -219,55 +298,105 @@ def _pattern_option(text: str) -> object:
     parts = text.split(":")
     if len(parts) == 3 and parts[0] == "sample" and parts[1].isdigit() and parts[2].isdigit():
         return ("sample", int(parts[1]), int(parts[2]))
-    raise ExactReluInputError(f"--patterns must be 'all' or 'sample:N:SEED', got {text!r}")
+    if Path(text).is_file():
+        return _pattern_file(text)
+    raise ExactReluInputError(
+        f"--patterns must be 'all', 'sample:N:SEED' or a file of 0/1 patterns, got {text!r}"
+    )
+
+
+def _pattern_file(path: str) -> list[str]:
+    """``--patterns FILE``: one pattern a line, a string of n 0/1 characters (blank lines and
+    lines starting with # are skipped); Problem checks the length against the data."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ExactReluInputError(f"--patterns {path}: cannot read ({exc})") from None
+    patterns = []
+    for number, line in enumerate(lines, 1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        if set(text) - {"0", "1"}:
+            raise ExactReluInputError(
+                f"--patterns {path}, line {number}: a pattern is a string of 0/1, got {text!r}"
+            )
+        patterns.append(text)
+    if not patterns:
+        raise ExactReluInputError(f"--patterns {path}: no patterns")
+    return patterns
 
 
 def _tol(args: argparse.Namespace) -> Fraction:
+    """``--tol``: 0 < tol < 1 (with tol >= 1 even the zero network would pass as optimal)."""
     tol = parse_rational(args.tol, "--tol")
-    if tol <= 0:
-        raise ExactReluInputError(f"--tol must be > 0, got {args.tol}")
+    if not 0 < tol < 1:
+        raise ExactReluInputError(
+            f"--tol must be > 0 and < 1 (a fraction of ½‖y‖²), got {args.tol}"
+        )
     return tol
 
 
-def _scope(problem: Problem) -> str:
+def _scope(problem: Problem, args: argparse.Namespace | None = None) -> str:
+    rounded = ""
+    if args is not None and args.round_digits is not None:
+        rounded = f" of the data rounded to {args.round_digits} decimals"
     if problem.blocks.complete:
-        return "over all activation patterns (certified complete)"
-    return f"for the sub-sampled program over {len(problem.blocks.patterns)} patterns only"
+        return f"over all activation patterns{rounded} (certified complete)"
+    return (
+        f"for the sub-sampled program over {_count(len(problem.blocks.patterns), 'pattern')}"
+        f"{rounded} only"
+    )
+
+
+def _rounded(args: argparse.Namespace) -> str:
+    """`` for the rounded data`` after a status when ``--round`` was given."""
+    return " for the rounded data" if args.round_digits is not None else ""
 
 
 def _run_solve(args: argparse.Namespace) -> int:
-    problem = _problem(args)
+    tol = _tol(args)
+    progress = _progress(args)
+    problem = _problem(args, progress)
     start = time.perf_counter()
-    solution = problem.solve(_tol(args))
+    solution = problem.solve(tol)
+    _close(progress)
     out = sys.stderr if args.json == "-" else sys.stdout
     print(
         f"optimum in [{float(solution.objective_lower):.12g}, "
         f"{float(solution.objective_upper):.12g}] ({problem.scale} scale), exact gap "
         f"{float(solution.gap):.3g} = {float(solution.relative_gap):.3g}·½‖y‖², "
-        f"{solution.network.width} neurons, {_scope(problem)}; "
+        f"{_count(solution.network.width, 'neuron')}, {_scope(problem, args)}; "
         f"{time.perf_counter() - start:.2f} s",
         file=out,
     )
     if solution.optimum is not None:
-        print(f"exact optimum {rational_str(solution.optimum)} (zero gap in α-form)", file=out)
+        print(
+            f"exact optimum {rational_str(solution.optimum)} (zero gap in α-form)" + _rounded(args),
+            file=out,
+        )
     if args.json:
         _write_json(solution.to_json(), args.json)
     return 0
 
 
 def _run_certify(args: argparse.Namespace) -> int:
-    problem = _problem(args)
+    tol = _tol(args)
+    progress = _progress(args)
+    problem = _problem(args, progress)
     network = _read_network_for(problem, args.network)
     start = time.perf_counter()
-    result = certify(problem, network, parse_rational(args.tol, "--tol"))
+    result = certify(problem, network, tol)
+    _close(progress)
     out = sys.stderr if args.json == "-" else sys.stdout
     print(
-        f"verdict: {result.verdict} ({_scope(problem)}); objective "
+        f"verdict: {result.verdict} ({_scope(problem, args)}); objective "
         f"{float(result.objective):.12g}, certified lower bound "
         f"{float(result.lower_bound):.12g}, gap {float(result.gap):.3g} "
         f"(threshold {float(result.threshold):.3g}); {time.perf_counter() - start:.2f} s",
         file=out,
     )
+    print(_relative_gap(result.gap, problem.zero_objective), file=out)
     if result.improving_network is not None:
         print(
             f"improving network: width {result.improving_network.width}, objective lower by "
@@ -295,7 +424,8 @@ def _run_prune(args: argparse.Namespace) -> int:
     result = prune(problem, _read_network_for(problem, args.network))
     out = sys.stderr if args.json == "-" else sys.stdout
     print(
-        f"pruned from {result.width_before} to {result.width_after} neurons (rank of the fits "
+        f"pruned from {result.width_before} to {_count(result.width_after, 'neuron')} (rank of "
+        "the fits "
         f"{result.rank}), fit unchanged exactly; objective {float(result.objective):.12g} "
         f"(change {float(result.objective_change):.3g}, exact)",
         file=out,
@@ -309,7 +439,8 @@ def _run_stationary(args: argparse.Namespace) -> int:
     from exactrelu.model.alpha_form import alpha_form_from_json
     from exactrelu.tasks.stationary import stationary
 
-    problem = _problem(args)
+    progress = _progress(args)
+    problem = _problem(args, progress)
     if args.alpha_form:
         try:
             form = json.loads(Path(args.network).read_text())["alpha_form"]
@@ -319,11 +450,14 @@ def _run_stationary(args: argparse.Namespace) -> int:
         result = stationary(problem, neurons, output_bias=form.get("output_bias"))
     else:
         result = stationary(problem, _read_network_for(problem, args.network))
+    _close(progress)
     out = sys.stderr if args.json == "-" else sys.stdout
     print(
-        f"stationary: {result.stationary}; optimal for its {len(result.subprogram_patterns)} own "
-        f"cells: {result.subprogram_optimal}; globally optimal: {result.globally_optimal}; "
-        f"{len(result.violated)} violated dual constraints; status {result.status}",
+        f"stationary: {result.stationary}; optimal for its "
+        f"{_count(len(result.subprogram_patterns), 'own cell')}: {result.subprogram_optimal}; "
+        f"globally optimal: {result.globally_optimal}; "
+        f"{_count(len(result.violated), 'violated dual constraint')}; status {result.status}"
+        + _rounded(args),
         file=out,
     )
     if result.improving_network is not None:
@@ -340,31 +474,113 @@ def _run_stationary(args: argparse.Namespace) -> int:
 def _run_optimal_set(args: argparse.Namespace) -> int:
     from exactrelu.optimum.optimal_set import optimal_set
 
-    problem = _problem(args)
+    tol = _tol(args)
+    progress = _progress(args)
+    problem = _problem(args, progress)
     start = time.perf_counter()
-    result = optimal_set(problem, problem.solve(_tol(args)))
+    solution = problem.solve(tol)
+    if progress is not None:
+        progress("optimal set: neurons, vertices, min-norm network", 0, None)
+    if args.max_networks < 0:
+        raise ExactReluInputError(f"--max-networks must be >= 0, got {args.max_networks}")
+    result = optimal_set(problem, solution, max_networks=args.max_networks)
+    _close(progress)
     out = sys.stderr if args.json == "-" else sys.stdout
-    sizes = sorted({len(v) for v in result.vertices})
-    if result.solution.optimum is not None:
-        optimum = rational_str(result.solution.optimum)
-    elif result.status == "verified":
-        optimum = f"{float(result.structure.optimum):.12g} (certified enclosure)"
+    report = result.to_json()
+    if result.status == "undecided":
+        _print_undecided(report, args, out)
     else:
-        reasons = "; ".join(result.verification.failures[:3])
-        print(f"status undecided: {reasons}", file=out)
-        optimum = "not decided"
+        if result.solution is not None and result.solution.optimum is not None:
+            optimum = rational_str(result.solution.optimum)
+        else:
+            optimum = f"{float(result.structure.optimum):.12g} (certified enclosure)"
+        sizes = sorted({len(v) for v in result.vertices})
+        count = report.get("count_minimal_networks")
+        bound = "at least " if report.get("count_minimal_networks_is_lower_bound") else ""
+        print(
+            f"status {result.status}{_rounded(args)}: optimum {optimum}; "
+            f"{_count(len(result.neurons), 'neuron')} in E "
+            f"({_count(sum(len(n.cells) for n in result.neurons), 'block')}); "
+            f"{bound}{_count(count, 'minimal network')} (sizes {sizes}), "
+            f"{report.get('count_minimal_convex')} at the block level; unique network: "
+            f"{_known(report.get('unique_network'))}; unique function: "
+            f"{_known(report.get('unique_function', result.unique_function))}; fewest neurons m* = "
+            f"{_known(report.get('min_width'))}; {time.perf_counter() - start:.2f} s",
+            file=out,
+        )
+        _print_networks(report.get("minimal_networks") or [], count, out)
+    if args.json:
+        _write_json(report, args.json)
+    return 0
+
+
+def _known(value: object) -> str:
+    """A field of an optimal-set file on stdout: ``unknown`` for null (never 0)."""
+    return "unknown" if value is None else str(value)
+
+
+def _print_undecided(report: dict, args: argparse.Namespace, out) -> None:
+    lower, upper = report.get("objective_lower"), report.get("objective_upper")
+    bracket = "not available"
+    if lower is not None and upper is not None:
+        bracket = (
+            f"[{float(parse_rational(lower, 'lower')):.12g}, "
+            f"{float(parse_rational(upper, 'upper')):.12g}] (certified)"
+        )
+    exact = report.get("optimum")
     print(
-        f"status {result.status}: optimum {optimum}; "
-        f"{len(result.neurons)} neurons in E ({sum(len(n.cells) for n in result.neurons)} "
-        f"blocks); {len(result.vertices)} minimal networks (sizes {sizes}), "
-        f"{result.count_minimal_convex} at the block level; unique network: "
-        f"{result.unique_network}; fewest neurons m* = {result.min_width}; "
-        f"{time.perf_counter() - start:.2f} s",
+        f"status undecided{_rounded(args)}: optimum "
+        f"{exact + ' (exact)' if exact is not None else 'in ' + bracket}; minimal networks: "
+        "unknown; unique network: unknown; unique function: unknown; fewest neurons m* = "
+        "unknown",
         file=out,
     )
-    if args.json:
-        _write_json(result.to_json(), args.json)
-    return 0
+    print(f"reason: {report.get('reason')}", file=out)
+    numeric = report.get("numeric")
+    if numeric:
+        print(
+            f"numeric (not certified): {_count(len(numeric['neurons']), 'neuron')}, "
+            f"{_count(len(numeric['mirror_pairs']), 'mirror pair')}, ‖X̃ᵀr‖/λ ≈ "
+            f"{numeric['xtr_over_lam']:.2g}, estimated polytope dimension "
+            f"{_known(numeric['polytope_dimension_estimate'])}",
+            file=out,
+        )
+
+
+SHOWN_NETWORKS = 10  # minimal networks printed on stdout (the JSON lists up to --max-networks)
+
+
+def _shown_number(value: object, what: str) -> float:
+    """A rational string, or the midpoint of an enclosure ``{mid, rad}``, as a float (display)."""
+    if isinstance(value, dict):
+        value = value.get("mid")
+    return float(parse_rational(value, what))
+
+
+def _print_networks(networks: list[dict], count: int, out) -> None:
+    """Each minimal network, rounded: ``w2 · relu(W1 x̃)`` per neuron, and its objective."""
+    for t, item in enumerate(networks[:SHOWN_NETWORKS]):
+        net = item["network"]
+        terms = []
+        unit = "relu" if net.get("gates") is None else "gated"
+        for row, w in zip(net["W1"], net["w2"], strict=True):
+            weights = ", ".join(f"{_shown_number(v, 'W1'):.4g}" for v in row)
+            terms.append(f"{_shown_number(w, 'w2'):+.4g}·{unit}([{weights}]·x̃)")
+        bias = net.get("output_bias")
+        tail = "" if bias in (None, "0") else f" {_shown_number(bias, 'b'):+.4g}"
+        stated = item.get("network_objective")  # (verified files: enclosures, no objective)
+        objective = "" if stated is None else f", objective {_shown_number(stated, 'obj'):.12g}"
+        print(
+            f"  minimal network {t}: {len(terms)} neurons{objective}: "
+            f"{' '.join(terms) or '0'}{tail}",
+            file=out,
+        )
+    if networks and count is not None and count > min(len(networks), SHOWN_NETWORKS):
+        print(
+            f"  ({min(len(networks), SHOWN_NETWORKS)} of {count} shown; --json lists "
+            f"{len(networks)})",
+            file=out,
+        )
 
 
 def _direction_option(wrt: str, text: str | None) -> object:
@@ -393,7 +609,8 @@ def _run_sensitivity(args: argparse.Namespace) -> int:
     out = sys.stderr if args.json == "-" else sys.stdout
     print(
         f"status {result.status}: derivative along {args.wrt} of the optimum "
-        f"({len(result.alpha)} neurons; LICQ and SCS hold, {result.conditions.status}); "
+        f"({_count(len(result.alpha), 'neuron')}; LICQ and SCS hold, "
+        f"{result.conditions.status}); "
         f"dα ≈ {[float(a) for a in result.alpha]}, max |dr| ≈ "
         f"{max((abs(float(v)) for v in result.residual), default=0.0):.6g}; "
         f"{time.perf_counter() - start:.2f} s",
@@ -432,20 +649,26 @@ def _run_path(args: argparse.Namespace) -> int:
         scale=args.scale,
         target=args.target,
     )
+    rel_width = parse_rational(args.rel_width, "--rel-width")
+    progress = _progress(args)
     start = time.perf_counter()
     result = path(
         problem,
         grid,
-        rel_width=parse_rational(args.rel_width, "--rel-width"),
+        rel_width=rel_width,
         max_solves=args.max_solves,
         interval_tests=args.interval_tests,
+        progress=progress,
     )
+    _close(progress)
     out = sys.stderr if args.json == "-" else sys.stdout
     document = result.to_json()
     print(
-        f"{len(grid)} grid points, {len(document['breakpoints'])} breakpoints bracketed, "
-        f"{document['samples_used']} samples ({document['solves_used']} solves, "
-        f"{document['continuations_used']} continuations); λ_max ≈ "
+        f"{_count(len(grid), 'grid point')}, "
+        f"{_count(len(document['breakpoints']), 'breakpoint')} bracketed, "
+        f"{_count(document['samples_used'], 'sample')} "
+        f"({_count(document['solves_used'], 'solve')}, "
+        f"{_count(document['continuations_used'], 'continuation')}){_rounded(args)}; λ_max ≈ "
         f"{document['lam_max']['float']:.10g}; {time.perf_counter() - start:.2f} s",
         file=out,
     )
@@ -480,7 +703,8 @@ def _run_path(args: argparse.Namespace) -> int:
         for i, certificate in enumerate(proofs):
             _write_json(certificate, str(folder / f"interval-{i:03d}.json"))
         print(
-            f"  {len(result.points)} point and {len(proofs)} interval certificates in {folder}/"
+            f"  {_count(len(result.points), 'point certificate')} and "
+            f"{_count(len(proofs), 'interval certificate')} in {folder}/"
             " (exactrelu check)",
             file=out,
         )
@@ -492,15 +716,16 @@ def _run_path(args: argparse.Namespace) -> int:
 def _run_patterns(args: argparse.Namespace) -> int:
     dataset = read_data(args.data, args.target, args.round_digits)
     start = time.perf_counter()
-    cells = enumerate_patterns(dataset, bias=args.bias, max_cells=args.max_cells)
+    progress = _progress(args)
+    cells = enumerate_patterns(dataset, bias=args.bias, max_cells=args.max_cells, progress=progress)
+    _close(progress)
     elapsed = time.perf_counter() - start
     cert = cells.certificate
     position = "general position" if cells.general_position else "degenerate"
     print(
-        f"{cells.count} cells of {cells.n} rows in dimension {cells.d + cells.bias} "
-        f"({cert['hyperplanes']} distinct hyperplanes, rank {cert['rank']}, {position}; "
-        f"{elapsed:.2f} s); status exact"
-        + (" for the rounded data" if args.round_digits is not None else ""),
+        f"{_count(cells.count, 'cell')} of {_count(cells.n, 'row')} in dimension "
+        f"{cells.d + cells.bias} ({_count(cert['hyperplanes'], 'distinct hyperplane')}, "
+        f"rank {cert['rank']}, {position}; {elapsed:.2f} s); status exact" + _rounded(args),
         file=sys.stderr if args.json == "-" else sys.stdout,
     )
     if args.json:
@@ -509,12 +734,53 @@ def _run_patterns(args: argparse.Namespace) -> int:
 
 
 def _write_json(document: dict, destination: str) -> None:
+    """Serialise first (a number too long for text is refused before anything is written)."""
+    try:
+        text = json.dumps(document)
+    except ValueError as exc:  # an int beyond Python's int-to-text limit
+        raise ExactReluInputError(f"cannot write the result: {exc}") from None
     if destination == "-":
-        json.dump(document, sys.stdout)
-        sys.stdout.write("\n")
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
         return
-    with Path(destination).open("w") as handle:
-        json.dump(document, handle)
+    try:
+        Path(destination).write_text(text)
+    except OSError as exc:
+        raise ExactReluInputError(f"cannot write {destination}: {exc.strerror}") from None
+
+
+def _close(progress) -> None:
+    if progress is not None:
+        progress.close()
+
+
+def _relative_gap(gap: Fraction, zero_objective: Fraction) -> str:
+    """The certified gap relative to ½‖y‖², and the smallest --tol at which the network would
+    pass (the relative gap rounded up to 3 significant digits)."""
+    if zero_objective == 0:
+        return "relative gap: ½‖y‖² = 0, no relative tolerance applies"
+    relative = gap / zero_objective
+    if relative <= 0:
+        return "relative gap 0 (gap / ½‖y‖²): optimal at any --tol"
+    return (
+        f"relative gap {float(relative):.3g} (gap / ½‖y‖²); it would pass as optimal with "
+        f"--tol {_round_up(relative)} or more (rounded up)"
+    )
+
+
+def _round_up(value: Fraction) -> str:
+    """``value`` > 0 rounded up to 3 significant digits, as a decimal text read back exactly."""
+    exponent = int((value.numerator.bit_length() - value.denominator.bit_length()) * 0.30103)
+    while Fraction(10) ** exponent > value:
+        exponent -= 1
+    while Fraction(10) ** (exponent + 1) <= value:
+        exponent += 1
+    scale = Fraction(10) ** (exponent - 2)
+    rounded = -((-value) // scale) * scale  # the ceiling at 3 significant digits
+    text = f"{float(rounded):.3g}" if abs(exponent) < 300 else ""
+    if not text or Fraction(text) != rounded:
+        text = f"{rounded // scale}e{exponent - 2}"
+    return text
 
 
 def _run_check(args: argparse.Namespace) -> int:

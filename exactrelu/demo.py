@@ -90,7 +90,8 @@ def run_demo() -> int:
     tiny = optimal.width - _significant(optimal)
     if tiny:
         print(
-            f"  {tiny} of its {optimal.width} neurons carry less than {SIGNIFICANT:g} of the "
+            f"  {tiny} of its {_count(optimal.width, 'neuron')} carry less than "
+            f"{SIGNIFICANT:g} of the "
             f"largest neuron's weight |w2|·‖W1‖: float residue of the solve"
             f"{'' if solution.numeric.polished else ' (the Newton polish did not apply here)'}, "
             f"kept because the exact bounds are for this exact network"
@@ -111,6 +112,11 @@ def run_demo() -> int:
     return 0
 
 
+def _count(number: int, word: str) -> str:
+    """``1 neuron``, ``2 neurons``."""
+    return f"{number} {word}{'' if number == 1 else 's'}"
+
+
 def _optimal_set(dataset) -> dict | None:
     """The optimal set at a larger λ (the optimum there is irrational: verified structure)."""
     from exactrelu.optimum.optimal_set import optimal_set
@@ -121,7 +127,8 @@ def _optimal_set(dataset) -> dict | None:
     result = optimal_set(problem)
     print(
         f"\nthe optimal set at λ = {OPTIMAL_SET_LAM} (hidden bias): status {result.status}, "
-        f"{len(result.neurons)} neurons, {len(result.vertices)} minimal network(s), unique "
+        f"{_count(len(result.neurons), 'neuron')}, "
+        f"{_count(len(result.vertices), 'minimal network')}, unique "
         f"network: {result.unique_network}, fewest neurons m* = {result.min_width}, "
         f"{result.count_minimal_convex} minimal convex solutions (ways to assign each neuron to "
         f"one of the cells it touches); {time.perf_counter() - start:.2f} s"

@@ -310,7 +310,7 @@ def plot(inst: Instance, result: OptimalSet, out: Path) -> Path:
     # (a) data, the arrangement's lines, the neurons' directions
     ax = axes[0]
     X = np.array(inst.X, float)
-    reach = 1.15 * max(np.abs(X).max(), inst.lam)
+    reach = 1.3 * max(np.abs(X).max(), inst.lam)  # room for the labels at 1.08·|v|
     for x in X:
         line = np.array([-x[1], x[0]]) / np.linalg.norm(x) * reach * 1.5
         ax.plot([-line[0], line[0]], [-line[1], line[1]], color="0.8", lw=0.8, zorder=0)
@@ -351,7 +351,12 @@ def plot(inst: Instance, result: OptimalSet, out: Path) -> Path:
             ax.annotate(label, point, textcoords="offset points", xytext=(6, 4))
         ax.scatter([0], [0], marker="*", s=220, color="tab:purple", zorder=4, label="min-norm")
         ax.scatter(*ones[0], marker="x", s=70, color="0.3", zorder=4, label=BUILT)
+        ax.margins(0.18)  # room for the vertex labels inside the axes
         ax.set_aspect("equal")
+        ax.set_xlabel("first coordinate along the polytope (orthonormal, in beta units)")
+        ax.set_ylabel(
+            "second coordinate along the polytope" if dim == 2 else "(a segment: one coordinate)"
+        )
         ax.legend(**LEGEND)
         ax.set_title(
             f"the optimal set: a {dim}-dimensional polytope in beta (R^{p}),\n"
@@ -374,6 +379,7 @@ def plot(inst: Instance, result: OptimalSet, out: Path) -> Path:
         ax.annotate(label, point, textcoords="offset points", xytext=(6, 4))
     ax.scatter(m[i], m[j], marker="*", s=220, color="tab:purple", zorder=4, label="min-norm")
     ax.scatter(built[i], built[j], marker="x", s=70, color="0.3", zorder=4, label=BUILT)
+    ax.margins(x=0.3, y=0.18)  # room for the vertex labels (written to the right) in the axes
     ax.set_xlabel(f"beta_{i} (neuron nu{i})")
     ax.set_ylabel(f"beta_{j} (neuron nu{j})")
     ax.legend(**LEGEND)

@@ -130,12 +130,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     args.out.mkdir(parents=True, exist_ok=True)
     png = args.out / "regularization_path.png"
-    plot_path(result, png)
+    neurons = plot_path(result, png)
     (args.out / "regularization_path.json").write_text(json.dumps(result.to_json(), indent=1))
     print(
-        f"\nplot: {png}: each neuron's ‖u‖ = λα and the fit norm ‖ŷ‖ against λ, the breakpoint "
-        f"brackets shaded (JSON beside it).  Total {time.perf_counter() - start:.1f} s."
+        f"\nplot: {png}: each neuron's ‖u‖ = λα and the fit norm ‖ŷ‖ against log λ, the "
+        f"breakpoint brackets shaded (JSON beside it).  Total {time.perf_counter() - start:.1f} s."
     )
+    print("neurons of the plot (number: sign, active rows):")
+    for number, (sign, active) in neurons.items():
+        rows = ", ".join(map(str, active[:12])) + (", …" if len(active) > 12 else "")
+        print(f"  {number}: {'+' if sign > 0 else '−'}, {len(active)} rows [{rows}]")
     return 0
 
 

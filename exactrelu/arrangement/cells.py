@@ -31,6 +31,7 @@ import numpy as np
 from flint import fmpz_mat
 
 from exactrelu.arrangement.hyperplanes import integer_rank, pivot_columns
+from exactrelu.exact.progress import Progress, step
 from exactrelu.exact.signs import to_float
 
 CHUNK_ENTRIES = 1 << 22  # candidate-matrix entries per chunk (bounds memory)
@@ -56,21 +57,19 @@ class EssentialCells:
     general_position: bool
 
 
-def essential_cells(E: np.ndarray, progress: bool = False) -> EssentialCells:
-    """Enumerate the cells of the essential arrangement with normals ``E`` (object ints, m × r)."""
+def essential_cells(E: np.ndarray, progress: Progress | None = None) -> EssentialCells:
+    """Enumerate the cells of the essential arrangement with normals ``E`` (object ints, m × r);
+    ``progress`` (exactrelu.exact.progress) hears of each chunk of lines."""
     m, r = E.shape
     if r <= 1:
         return _rank_at_most_one(E)
     subsets = np.array(list(combinations(range(m), r - 1)), dtype=np.int64).reshape(-1, r - 1)
     builder = _CandidateBuilder(E, subsets)
     chunk = max(1, CHUNK_ENTRIES // (m * 2**r))
-    starts = range(0, len(subsets), chunk)
-    if progress:
-        from tqdm import tqdm
-
-        starts = tqdm(starts, desc="lines", unit="chunk", leave=False)
-    for start in starts:
+    for start in range(0, len(subsets), chunk):
+        step(progress, "enumerating cells (lines)", start, len(subsets))
         builder.add_chunk(start, min(start + chunk, len(subsets)))
+    step(progress, "enumerating cells (lines)", len(subsets), len(subsets))
     return builder.finish()
 
 

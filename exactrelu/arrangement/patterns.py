@@ -14,7 +14,6 @@ checker recomputes on its own.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +27,9 @@ from exactrelu.arrangement.hyperplanes import (
 )
 from exactrelu.data.io import Dataset, as_dataset
 from exactrelu.errors import ProblemTooLargeError
+from exactrelu.exact.display import Summarized
+from exactrelu.exact.progress import Progress, reporter
+from exactrelu.exact.rationals import check_result_digits, rational_str
 from exactrelu.exact.signs import fits_int64, max_bits, product_signs
 
 DEFAULT_MAX_CELLS = 2_000_000
@@ -35,8 +37,8 @@ WITNESS_CHUNK = 1 << 14
 FLOAT_WITNESS_BITS = 52  # the precision of the float ray sums: a larger scale adds nothing
 
 
-@dataclass(frozen=True)
-class CellEnumeration:
+@dataclass(frozen=True, repr=False)
+class CellEnumeration(Summarized):
     """Every cell of the arrangement of the data rows, with witnesses, facets and a certificate.
 
     Attributes
@@ -82,6 +84,10 @@ class CellEnumeration:
         text = (self.patterns.view(np.uint8) + np.uint8(ord("0"))).tobytes().decode("ascii")
         return [text[i * self.n : (i + 1) * self.n] for i in range(self.count)]
 
+    def _summary(self) -> list[tuple[str, object]]:
+        items: list[tuple[str, object]] = [("count", self.count), ("n", self.n), ("d", self.d)]
+        return items + [("bias", self.bias), ("general_position", self.general_position)]
+
     def to_json(self, dataset: Dataset, target: str | None = None) -> dict[str, object]:
         """The certificate file of kind ``patterns`` (format in ``proofs/patterns.md``)."""
         return {
@@ -94,7 +100,7 @@ class CellEnumeration:
             "input": {"target": target, "round": dataset.round_digits},
             "count": self.count,
             "patterns": self.pattern_strings(),
-            "witnesses": [[str(int(v)) for v in row] for row in self.witnesses],
+            "witnesses": [[rational_str(int(v)) for v in row] for row in self.witnesses],
             "facets": [cell.tolist() for cell in self.facets],
             "status": self.status,
             "claims": self.claims,
@@ -112,7 +118,7 @@ def enumerate_patterns(
     bias: bool = False,
     *,
     max_cells: int = DEFAULT_MAX_CELLS,
-    progress: bool | None = None,
+    progress: Progress | bool | None = None,
 ) -> CellEnumeration:
     """Enumerate every activation pattern of the data with a completeness certificate.
 
@@ -122,7 +128,7 @@ def enumerate_patterns(
     bias : use the rows ``[x_k, 1]`` (a hidden-layer bias).
     max_cells : refuse, before any long work, data whose predicted cell count (Cover's bound)
         exceeds this.
-    progress : show a progress bar (default: when stderr is a terminal).
+    progress : a callback (exactrelu.exact.progress), True for a bar on stderr; default quiet.
 
     Returns
     -------
@@ -146,8 +152,8 @@ def enumerate_patterns(
             f"{arrangement.rank}) exceeds the limit of {max_cells}; raise it with --max-cells "
             f"(max_cells= in Python)"
         )
-    if progress is None:
-        progress = sys.stderr.isatty()
+    if isinstance(progress, bool):
+        progress = reporter(progress)
     E = as_object_matrix(arrangement.essential_rows(), arrangement.rank)
     cells = essential_cells(E, progress=progress)
     if cells.general_position and len(cells.patterns) != predicted:
@@ -229,6 +235,9 @@ def _exact_witnesses(E: np.ndarray, cells: EssentialCells, U: np.ndarray, failed
                 rays[line] = exact_ray(E, cells.lines[line], 1)
             total = [a + int(ray_signs[i]) * b for a, b in zip(total, rays[line], strict=True)]
         exact[cell] = primitive(total)
+    for cell in failed:  # refused before any check or output (docs/formats.md, "Data")
+        for v in exact[cell]:
+            check_result_digits(v)
     wrong = _failed(exact[failed], E, cells.patterns[failed])
     if len(wrong):
         cell = failed[wrong[0]]

@@ -11,9 +11,11 @@ proofs/optimal_set.md and proofs/minimality.md; ``verified.py`` for optimal sets
 irrational optimum, proofs/verified.md, and ``interval.py`` for structures proved on a whole λ
 interval, same file, both on ``krawczyk.py`` (the reduced KKT system and its Krawczyk test) and
 ``balls.py`` (ball arithmetic); ``stationary.py`` for stationary points, proofs/stationary.md;
-``prune.py`` for pruned networks, proofs/prune.md).  Only Python ints, Fractions, numpy integer
-arrays with proven bounds, python-flint ``fmpq_mat`` exact rational matrices and, for
-``verified`` claims only, python-flint ``arb`` ball arithmetic (rigorous enclosures) are used.
+``prune.py`` for pruned networks, proofs/prune.md; ``path.py`` for regularization paths,
+proofs/path.md, a container that hands each embedded certificate to its kind's module).  Only
+Python ints, Fractions, numpy integer arrays with proven bounds, python-flint ``fmpq_mat`` exact
+rational matrices and, for ``verified`` claims only, python-flint ``arb`` ball arithmetic
+(rigorous enclosures) are used.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from pathlib import Path
 from exactrelu.checker.data import data_sha256, exact_data, input_options, read_data
 from exactrelu.checker.duality import check_certify, check_solve
 from exactrelu.checker.failure import CheckFailure
+from exactrelu.checker.fields import MAX_DIGITS
 from exactrelu.checker.interval import check_verified_interval
 from exactrelu.checker.optimal_set import check_optimal_set
+from exactrelu.checker.path import check_path
 from exactrelu.checker.patterns import check_patterns
 from exactrelu.checker.prune import check_prune
 from exactrelu.checker.stationary import check_stationary
@@ -43,6 +47,7 @@ CHECKS: dict[str, Callable[[dict, list[list[Fraction]], list[Fraction] | None], 
     "stationary": check_stationary,  # proofs/stationary.md
     "verified_interval": check_verified_interval,  # proofs/verified.md, "λ intervals"
     "prune": check_prune,  # proofs/prune.md
+    "path": check_path,  # proofs/path.md: every sample, interval and λ_max of a path
 }
 
 
@@ -58,14 +63,24 @@ def check_certificate(cert: dict, X: list[list[Fraction]], y: list[Fraction] | N
     if check is None:
         raise CheckFailure(f"unknown certificate kind {cert.get('kind')!r}")
     rows, target = exact_data(X, y)
-    return check(cert, rows, target)
+    try:
+        return check(cert, rows, target)
+    except ValueError as exc:  # str() of a computed number beyond Python's int-text limit
+        if "digits" not in str(exc):
+            raise
+        raise CheckFailure(f"a computed number has more than {MAX_DIGITS} digits") from None
 
 
 def check_file(cert_path: str | Path, data_path: str | Path) -> str:
     """Read a certificate (JSON) and its data, reading the data as ``cert["input"]`` says."""
     try:
         with Path(cert_path).open(encoding="utf-8") as handle:
-            cert = json.load(handle, parse_constant=_reject_constant)
+            cert = json.load(
+                handle,
+                parse_constant=_reject_constant,
+                parse_int=_integer,
+                object_pairs_hook=_object,
+            )
     except (OSError, ValueError, RecursionError) as exc:
         raise CheckFailure(f"cannot read certificate {cert_path}: {exc}") from None
     if not isinstance(cert, dict):
@@ -77,3 +92,28 @@ def check_file(cert_path: str | Path, data_path: str | Path) -> str:
 
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid in a certificate")
+
+
+def _object(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object; a key given twice makes the file invalid (which value would be meant?)."""
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"the key {key!r} appears twice in one object")
+        out[key] = value
+    return out
+
+
+class LongInteger:
+    """A JSON integer of more than MAX_DIGITS digits: kept as a marker, never converted (int()
+    would refuse it); every field that needs a number rejects it by its type, naming itself."""
+
+    def __init__(self, text: str) -> None:
+        self.digits = len(text.lstrip("-"))
+
+    def __repr__(self) -> str:
+        return f"<an integer of {self.digits} digits>"
+
+
+def _integer(text: str) -> int | LongInteger:
+    return LongInteger(text) if len(text.lstrip("-")) > MAX_DIGITS else int(text)

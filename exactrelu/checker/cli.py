@@ -34,6 +34,10 @@ KINDS: dict[str, tuple[str, str]] = {
     ),
     "verified_interval": ("one optimal structure for every λ of an interval", "proofs/verified.md"),
     "prune": ("a pruned network with the same fit, minimal", "proofs/prune.md"),
+    "path": (
+        "a regularization path: λ_max, every sample, breakpoint brackets, proved intervals",
+        "proofs/path.md",
+    ),
 }
 
 DESCRIPTION = """\

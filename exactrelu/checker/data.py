@@ -18,11 +18,19 @@ from pathlib import Path
 import numpy as np
 
 from exactrelu.checker.failure import CheckFailure
+from exactrelu.checker.fields import MAX_DIGITS, MAX_EXPONENT, MAX_ROUND
 
 Rows = list[list[Fraction]]
 
 _INTEGER = re.compile(r"-?[0-9]+")
 _NON_FINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.IGNORECASE)
+# The text fractions.Fraction accepts (Python 3.11): a sign, digits with "_", "/q" or ".ddd" and
+# "eE"; its exponent is the group "exp".
+_NUMBER = re.compile(
+    r"\s*[-+]?(?=\d|\.\d)(\d*|\d+(_\d+)*)"
+    r"(?:(?:\s*/\s*(\d+(_\d+)*))?|(?:\.(\d*|\d+(_\d+)*))?(?:E(?P<exp>[-+]?\d+(_\d+)*))?)\s*",
+    re.IGNORECASE,
+)
 
 
 def rational_text(value: Fraction) -> str:
@@ -61,8 +69,14 @@ def read_data(
     else:
         X, y = _read_csv(path, target)
     if round_digits is not None:
-        if isinstance(round_digits, bool) or not isinstance(round_digits, int) or round_digits < 0:
-            raise CheckFailure(f"round must be an integer >= 0, got {round_digits!r}")
+        if (
+            isinstance(round_digits, bool)
+            or not isinstance(round_digits, int)
+            or not 0 <= round_digits <= MAX_ROUND
+        ):
+            raise CheckFailure(
+                f"round must be an integer in [0, {MAX_ROUND}], got {round_digits!r}"
+            )
         X = [[round(v, round_digits) for v in row] for row in X]
         y = None if y is None else [round(v, round_digits) for v in y]
     return X, y
@@ -101,6 +115,8 @@ def _is_header(row: list[str]) -> bool:
     for cell in row:
         if _NON_FINITE.fullmatch(cell.strip()):
             continue
+        if _NUMBER.fullmatch(cell):
+            _check_limits(cell, "the first row")  # before Fraction reads it
         try:
             Fraction(cell.strip())
         except (ValueError, ZeroDivisionError):
@@ -111,11 +127,24 @@ def _is_header(row: list[str]) -> bool:
 def _parse_cell(cell: str, path: Path, k: int) -> Fraction:
     if _NON_FINITE.fullmatch(cell.strip()):
         raise CheckFailure(f"{path}: data row {k} has a non-finite value {cell.strip()!r}")
+    if _NUMBER.fullmatch(cell):
+        _check_limits(cell, f"{path}: data row {k}")
     # Fraction rejects "nan" and "inf", so every parsed cell is a finite rational.
     try:
         return Fraction(cell.strip())
     except (ValueError, ZeroDivisionError):
         raise CheckFailure(f"{path}: data row {k} has a non-number {cell!r}") from None
+
+
+def _check_limits(cell: str, where: str) -> None:
+    """proofs/data.md, "Limits": at most MAX_DIGITS digits and a decimal exponent of at most
+    MAX_EXPONENT in absolute value, checked on the text before Fraction reads it (which would
+    compute 10**E, or refuse more digits with a ValueError)."""
+    if sum(c.isdigit() for c in cell) > MAX_DIGITS:
+        raise CheckFailure(f"{where} has a number of more than {MAX_DIGITS} digits")
+    exponent = _NUMBER.fullmatch(cell)["exp"]
+    if exponent is not None and abs(int(exponent.replace("_", ""))) > MAX_EXPONENT:
+        raise CheckFailure(f"{where} has a number with a decimal exponent beyond ±{MAX_EXPONENT}")
 
 
 def _target_column(
@@ -167,9 +196,13 @@ def _exact_values(values: list, path: Path, name: str) -> list[Fraction]:
         if isinstance(v, bool) or not hasattr(v, "as_integer_ratio"):
             raise CheckFailure(f"{path}: array {name} must be numeric, got {v!r}")
         try:
-            exact.append(Fraction(*v.as_integer_ratio()))
+            value = Fraction(*v.as_integer_ratio())
         except (OverflowError, ValueError):
             raise CheckFailure(f"{path}: array {name} has a non-finite value {v!r}") from None
+        # proofs/data.md, "Limits" (only long doubles can exceed it): 3.33 bits per digit
+        if max(abs(value.numerator), value.denominator).bit_length() > MAX_DIGITS * 3:
+            raise CheckFailure(f"{path}: array {name} has a number beyond the digit limit")
+        exact.append(value)
     return exact
 
 
@@ -202,9 +235,11 @@ def input_options(cert: dict) -> tuple[str | None, int | None]:
     if target is not None and not isinstance(target, str):
         raise CheckFailure(f"input.target must be a string or null, got {target!r}")
     if digits is not None and (
-        isinstance(digits, bool) or not isinstance(digits, int) or digits < 0
+        isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= MAX_ROUND
     ):
-        raise CheckFailure(f"input.round must be an integer >= 0 or null, got {digits!r}")
+        raise CheckFailure(
+            f"input.round must be null or an integer in [0, {MAX_ROUND}], got {digits!r}"
+        )
     return target, digits
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from exactrelu.checker.data import input_options, require_data_hash
 from exactrelu.checker.failure import CheckFailure
 from exactrelu.checker.fields import (
+    check_float_copies,
     equal,
     field,
     nonnegative,
@@ -23,6 +24,7 @@ from exactrelu.checker.fields import (
     rational,
     rational_vector,
     short,
+    summary,
 )
 from exactrelu.checker.network import (
     Matrix,
@@ -91,11 +93,12 @@ def check_solve(cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fractio
     equal(cert, "objective_upper", upper)
     equal(cert, "objective_lower", lower)
     equal(cert, "gap", upper - lower)
-    nonnegative(cert, "tol")
+    _tolerance(cert)
     optimum = _alpha_form(cert, program, net, lower)
     _check_claims(cert, "solve", program, optimum is not None or upper == lower, improving=False)
-    text = f"valid: solve gap {short(upper - lower)} = {short(upper)} - {short(lower)}"
-    return text + _tail(program, optimum)
+    check_float_copies(cert, {"gap_relative": _relative(upper - lower, program)})  # D12
+    text = f"gap {short(upper - lower)} = {short(upper)} - {short(lower)}"
+    return summary(cert, "solve", text + _tail(program, optimum))
 
 
 def check_certify(cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fraction] | None) -> str:
@@ -109,7 +112,7 @@ def check_certify(cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fract
     equal(cert, "objective", objective)
     equal(cert, "lower_bound", lower)
     equal(cert, "gap", gap)
-    tol = nonnegative(cert, "tol")
+    tol = _tolerance(cert)
     threshold = program.stated(tol * squared_error([Fraction(0)] * len(program.y), program.y) / 2)
     equal(cert, "threshold", threshold)
     # D9: the verdict follows from the verified numbers.
@@ -136,7 +139,24 @@ def check_certify(cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fract
     _check_claims(
         cert, "certify", program, optimum is not None or gap == 0, verdict == "not_optimal"
     )
-    return f"valid: certify verdict {verdict}: {reason}" + _tail(program, optimum)
+    check_float_copies(cert, {"gap_relative": _relative(gap, program)})  # D12
+    return summary(cert, "certify", f"verdict {verdict}: {reason}" + _tail(program, optimum))
+
+
+def _tolerance(cert: dict) -> Fraction:
+    """D8: ``tol`` is a rational with 0 <= tol < 1 (a relative tolerance of 1 or more would let
+    ``optimal`` mean nothing: every network is within ½‖y‖² of the optimum 0 <= OPT)."""
+    tol = nonnegative(cert, "tol")
+    if not tol < 1:
+        raise CheckFailure(f"tol must be below 1, got {short(tol)}")
+    return tol
+
+
+def _relative(gap: Fraction, program: Program) -> Fraction:
+    """The gap in units of ½‖y‖² in the file's scale, the gap itself when y = 0
+    (``gap_relative_float``, D12)."""
+    zero = program.stated(squared_error([Fraction(0)] * len(program.y), program.y) / 2)
+    return gap / zero if zero else gap
 
 
 # ---------------------------------------------------------------------------------------------
@@ -415,6 +435,8 @@ def _improving(cert: dict, program: Program, objective: Fraction, bound: Fractio
         raise CheckFailure(f"improving_objective {value} > objective - threshold {bound}")
     if not value < objective:  # a zero threshold still needs a strictly better network
         raise CheckFailure(f"improving_objective {value} is not below the objective {objective}")
+    if cert.get("improvement") is not None:
+        equal(cert, "improvement", objective - value)
     return f"a width-{net.width} network has objective {short(value)} <= {short(bound)}"
 
 

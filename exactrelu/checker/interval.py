@@ -21,7 +21,7 @@ from flint import arb, arb_mat, ctx, fmpq_mat
 
 from exactrelu.checker.balls import ball, column, precision, to_arb
 from exactrelu.checker.failure import CheckFailure
-from exactrelu.checker.fields import field, rational, short
+from exactrelu.checker.fields import check_float_copies, field, rational, short, summary
 from exactrelu.checker.krawczyk import (
     Neuron,
     System,
@@ -70,12 +70,14 @@ def check_verified_interval(
         end = [m + side * half * s for m, s in zip(mid[:n], slope[:n], strict=True)]
         untied = check_untied_blocks(section, replace(program, lam=lam), neurons, end, rad[:n])
     _claims(cert, neurons)  # T11
-    stated = field(cert, "lam_interval", list)
-    return (
-        f"valid: verified interval λ in [{stated[0]}, {stated[1]}], {p} neuron"
+    check_float_copies(cert)  # T12
+    return summary(
+        cert,
+        "verified interval",
+        f"{p} neuron"
         f"{'s' if p > 1 else ''} ({sum(len(nu.cells) for nu in neurons)} blocks of E) for every "
         f"λ, unique network; Krawczyk on the tube (width ratio <= {short(contraction)}); "
-        f"{untied} other blocks strictly below λ at both ends ({program.scope})"
+        f"{untied} other blocks strictly below λ at both ends ({program.scope})",
     )
 
 

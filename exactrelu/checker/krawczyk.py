@@ -236,17 +236,30 @@ def _cell_rows(j, bases, cells, program: Program, s: int, face, complement: fmpq
 
 
 class System:
-    """The reduced KKT system in x = (r, α[, β]) (docs/theory.md §7), with ``v_ν = V_ν r`` and
-    ``f_ν = V_νᵀ v_ν = M_ν r`` (``M_ν = Z_ν P_ν Z_νᵀ = V_νᵀ V_ν``, P_ν symmetric idempotent):
+    """The reduced KKT system in x = (r, α, w) (docs/theory.md §7), with ``v_ν = V_ν r`` and
+    ``f_ν = V_νᵀ v_ν = M_ν r`` (``M_ν = Z_ν P_ν Z_νᵀ = V_νᵀ V_ν``, P_ν symmetric idempotent) and
+    a free linear term ``Q w`` with q columns:
 
-        G(x) = ( r + Σ_ν α_ν f_ν (+ β·1) − y,   (‖v_ν‖² − λ_s²)/2 for each ν   (, 1ᵀr) ),
-        J(x) = [[I + Σ_ν α_ν M_ν, F (, 1)], [Fᵀ, 0 (, 0)] (, [1ᵀ, 0, 0])].
-    """
+        G(x) = ( r + Σ_ν α_ν f_ν + Q w − y,   (‖v_ν‖² − λ_s²)/2 for each ν,   Qᵀ r ),
+        J(x) = [[I + Σ_ν α_ν M_ν, F, Q], [Fᵀ, 0, 0], [Qᵀ, 0, 0]].
 
-    def __init__(self, program: Program, neurons: list[Neuron]) -> None:
+    By default (proofs/verified.md, K7) Q is the column 1 with an output bias (w = (β), the
+    last row ``1ᵀr``) and empty without one; with mirror ties (proofs/mirror_ties.md §2, M3)
+    Q is the checker's own basis of range(X̃) (``free``: n × q, exact)."""
+
+    def __init__(
+        self, program: Program, neurons: list[Neuron], free: fmpq_mat | None = None
+    ) -> None:
         self.n, self.p = len(program.rows), len(neurons)
-        self.bias = program.output_bias
-        self.size = self.n + self.p + (1 if self.bias else 0)
+        if free is None:  # the output-bias column 1 (the special case Q = [1])
+            self.bias = program.output_bias
+            columns = [[arb(1)] * self.n] if self.bias else []
+        else:  # mirror ties: β is not an unknown of its own, it is part of Q w
+            self.bias = False
+            columns = [[arb(free[k, j]) for k in range(self.n)] for j in range(free.ncols())]
+        self.Q = columns  # the columns of Q, as balls (exact rationals)
+        self.q = len(columns)
+        self.size = self.n + self.p + self.q
         self.V = [arb_mat(nu.V) for nu in neurons]
         self.M = [arb_mat(nu.V.transpose() * nu.V) for nu in neurons]
         self.y = [to_arb(v) for v in program.y]
@@ -254,8 +267,14 @@ class System:
         self.divisor = program.divisor
 
     def split(self, x: list[arb]):
+        """(r, α, β): β the output bias of the default system, else None (see
+        :meth:`free_term`)."""
         n, p = self.n, self.p
         return column(x[:n]), x[n : n + p], (x[-1] if self.bias else None)
+
+    def free_term(self, x: list[arb]) -> list[arb]:
+        """The coordinates w of the free linear term Q w (β alone with an output bias)."""
+        return x[self.n + self.p :]
 
     def parts(self, r: arb_mat) -> tuple[list[arb_mat], list[arb_mat]]:
         """The directions ``v_ν`` and the fits ``f_ν`` (columns) at r."""
@@ -263,7 +282,8 @@ class System:
         return v, [V.transpose() * w for V, w in zip(self.V, v, strict=True)]
 
     def equations(self, x: list[arb]) -> arb_mat:
-        r, alpha, beta = self.split(x)
+        r, alpha, _ = self.split(x)
+        w = self.free_term(x)
         v, f = self.parts(r)
         out = []
         for k in range(self.n):
@@ -272,12 +292,14 @@ class System:
                 - self.y[k]
                 + sum((a * fk[k, 0] for a, fk in zip(alpha, f, strict=True)), arb(0))
             )
-            out.append(value + beta if beta is not None else value)
-        for w in v:
-            norm2 = sum((w[i, 0] * w[i, 0] for i in range(w.nrows())), arb(0))
+            for Qj, wj in zip(self.Q, w, strict=True):
+                value = value + Qj[k] * wj
+            out.append(value)
+        for u in v:
+            norm2 = sum((u[i, 0] * u[i, 0] for i in range(u.nrows())), arb(0))
             out.append((norm2 - self.lam * self.lam) / 2)
-        if self.bias:
-            out.append(sum((r[k, 0] for k in range(self.n)), arb(0)))
+        for Qj in self.Q:
+            out.append(sum((Qj[k] * r[k, 0] for k in range(self.n)), arb(0)))
         return column(out)
 
     def jacobian(self, x: list[arb]) -> arb_mat:
@@ -288,12 +310,10 @@ class System:
             top += M * a
         _, f = self.parts(r)
         top = top.tolist()
-        one = [arb(1)] if self.bias else []
         zeros = [arb(0)] * (self.size - n)
-        rows = [top[k] + [fk[k, 0] for fk in f] + one for k in range(n)]
+        rows = [top[k] + [fk[k, 0] for fk in f] + [Qj[k] for Qj in self.Q] for k in range(n)]
         rows += [[fk[k, 0] for k in range(n)] + zeros for fk in f]
-        if self.bias:
-            rows.append([arb(1)] * n + zeros)
+        rows += [list(Qj) + zeros for Qj in self.Q]
         return arb_mat(rows)
 
     def krawczyk(
@@ -379,15 +399,24 @@ def _sqrt_upper(value: Fraction) -> Fraction:
     return Fraction(math.isqrt(a * b * scale * scale) + 1, b * scale)
 
 
-def check_untied_blocks(section, program: Program, neurons: list[Neuron], mids, rads) -> int:
+def check_untied_blocks(
+    section,
+    program: Program,
+    neurons: list[Neuron],
+    mids,
+    rads,
+    also_tied: frozenset[tuple[int, int]] = frozenset(),
+) -> int:
     """K11: ``‖Z_bᵀ r + A_bᵀ μ_b‖ < λ_s`` for every r in the box and every block b = (i, s) not
-    tied to a neuron (μ_b from ``block_multipliers``, else 0).  Exact: with a dyadic
+    tied to a neuron (μ_b from ``block_multipliers``, else 0); with mirror ties (M6 of
+    proofs/mirror_ties.md) the blocks ``also_tied`` to a mirror are excluded too (they sit at λ
+    exactly by Lemma 3 there) and may not be named by the multipliers.  Exact: with a dyadic
     ``r₀ = z / 2^K`` and ``d_k = |mid_k − r₀_k| + rad_k``, every r in the box has
     ``‖c_b(r) − c_b(r₀)‖ <= ‖e‖``, ``e_j = Σ_k d_k |x̃_kj|``; so ``‖c_b(r₀) + A_bᵀμ‖ < λ_s − √‖e‖²``
     (an upper bound of the root) suffices, compared as integers over ``2^K Q R``."""
     rows, n = program.rows, len(program.rows)
     count = len(program.patterns)
-    tied = {(i, nu.sign) for nu in neurons for i in nu.cells}
+    tied = {(i, nu.sign) for nu in neurons for i in nu.cells} | set(also_tied)
     signs = (1,) if program.model == "gated" else (1, -1)  # a gated block has no cone: μ = 0
     entries = parse_multipliers(section.get("block_multipliers"), count, signs, n)
     if program.model == "gated" and entries:

@@ -21,7 +21,17 @@ from exactrelu.checker.duality import (
     read_program,
 )
 from exactrelu.checker.failure import CheckFailure
-from exactrelu.checker.fields import equal, field, matrix, rational, rational_vector, short
+from exactrelu.checker.fields import (
+    check_float_copies,
+    equal,
+    field,
+    matrix,
+    rational,
+    rational_vector,
+    short,
+    summary,
+)
+from exactrelu.checker.functions import check_functions
 from exactrelu.checker.network import fit, nc_objective
 from exactrelu.checker.verified import check_verified_optimal_set
 
@@ -31,6 +41,8 @@ _SET_CLAIMS = {
     "neurons",
     "used_neurons",
     "unique_network",
+    "unique_function",
+    "functions",
     "unique_convex",
     "minimal_networks",
     "count_minimal_networks",
@@ -39,6 +51,22 @@ _SET_CLAIMS = {
     "same_size",
     "min_norm_network",
 }
+# The set-level fields of an undecided file: unknown, so they must be null (O16).
+_UNKNOWN_FIELDS = (
+    "neurons",
+    "used_neurons",
+    "unique_network",
+    "unique_function",
+    "functions",
+    "unique_convex",
+    "count_minimal_networks",
+    "count_minimal_networks_is_lower_bound",
+    "count_minimal_convex",
+    "min_width",
+    "same_size",
+    "min_norm_network",
+)
+COUNT_LIMIT = 10**6  # counts above this may be stated as lower bounds (O10)
 
 # (sign, direction), and for the gated model (sign, direction, pattern index): a gated neuron is
 # its gate pattern plus its weight, so each block of E is its own neuron.
@@ -51,28 +79,97 @@ def check_optimal_set(
     """Verify an ``optimal_set`` certificate; return a one-line summary or raise CheckFailure."""
     if cert.get("status") == "verified":  # an irrational optimum: proofs/verified.md
         return check_verified_optimal_set(cert, X, y)
+    if cert.get("status") == "undecided" and cert.get("certificate") is None:
+        return _check_undecided_irrational(cert, X, y)  # O17
     # O1: the program, its complete cell list and the dual certificate (D1-D6); relu or gated.
     program = read_program(cert, X, y, "optimal_set")
     section = cert["certificate"]
     r, y_hat, optimum = _optimality(cert, section, program)
     undecided = _undecided(cert, program)
     blocks = _equicorrelation(program, r, undecided)
-    neurons = _neurons(cert, program, blocks)
     _check_status(cert, program, bool(undecided))
-    head = f"valid: optimal set, optimum {short(optimum)}, {len(neurons)} neurons"
-    if undecided:
-        return f"{head}; {len(undecided)} undecided blocks: the polytope is not certified"
+    if undecided:  # O16: only the optimum is claimed; every set-level field is null
+        _unknown_fields(cert)
+        lower = rational(cert.get("objective_lower"), "objective_lower")
+        upper = rational(cert.get("objective_upper"), "objective_upper")
+        if not lower <= optimum <= upper:
+            raise CheckFailure("the bracket [objective_lower, objective_upper] misses the optimum")
+        check_float_copies(cert, skip=frozenset({"numeric"}))  # O13
+        text = (
+            f"optimum {short(optimum)} exact; {len(undecided)} undecided blocks: the polytope "
+            "is not certified (set-level fields null)"
+        )
+        return summary(cert, "optimal set undecided", text)
+    neurons = _neurons(cert, program, blocks)
+    head = f"optimum {short(optimum)}, {len(neurons)} neurons"
     fits = [_neuron_fit(program, nu) for nu in neurons]
     F, target = _centred(program, fits, y_hat)
     vertices, bases = _vertices(section, F, target, r, fits, program)
     _minimal_networks(cert, program, neurons, fits, y_hat, optimum, vertices)
     _counts(cert, blocks, neurons, vertices)
     _min_norm(cert, section, program, neurons, fits, y_hat, optimum, F, target)
+    gates = [_gate(cert, j, program) for j in range(len(neurons))]
+    dimension = check_functions(cert, program, neurons, gates, fits, y_hat, vertices)  # O14
     widths = sorted({len(v) for v in vertices})
-    return (
+    check_float_copies(cert)  # O13
+    return summary(
+        cert,
+        "optimal set",
         f"{head} ({len(blocks)} blocks of E); {bases} feasible bases closed under pivots; "
-        f"{len(vertices)} minimal networks (widths {widths}); min-norm network verified"
-        f" ({program.scope})"
+        f"{len(vertices)} minimal networks (widths {widths}); min-norm network verified; "
+        f"unique function: {cert['unique_function']} (function set of dimension {dimension})"
+        f" ({program.scope})",
+    )
+
+
+def _gate(cert: dict, j: int, program: Program):
+    """The gate of gated neuron j as listed (O5g checked its pattern); None for ReLU."""
+    if program.model != "gated":
+        return None
+    size = len(program.rows[0])
+    return tuple(rational_vector(cert["neurons"][j].get("gate"), size, f"neuron {j} gate"))
+
+
+def _unknown_fields(cert: dict) -> None:
+    """O16: an undecided file states nothing about the set: its unknown fields are null, it
+    lists no minimal network, and ``reason`` says why in words."""
+    for name in _UNKNOWN_FIELDS:
+        if name not in cert or cert[name] is not None:
+            raise CheckFailure(f"{name} must be null in an undecided file (unknown)")
+    if cert.get("minimal_networks", []) != []:
+        raise CheckFailure("an undecided file lists no minimal networks")
+    if not isinstance(cert.get("reason"), str) or not cert["reason"]:
+        raise CheckFailure("an undecided file must say why in 'reason'")
+
+
+def _check_undecided_irrational(cert: dict, X, y) -> str:
+    """O17: an undecided file of an irrational optimum (no certificate): no claims, unknown
+    fields null, and the optimum bracket proved by the embedded solve certificate."""
+    from exactrelu.checker.duality import check_solve
+
+    if cert.get("claims") != {}:
+        raise CheckFailure("an undecided file of an irrational optimum claims nothing")
+    if cert.get("optimum") is not None:
+        raise CheckFailure("optimum must be null when it is not decided")
+    _unknown_fields(cert)
+    solve = cert.get("solve")
+    if solve is None:  # proved by continuation elsewhere: no bracket here
+        if cert.get("objective_lower") is not None or cert.get("objective_upper") is not None:
+            raise CheckFailure("a bracket needs the solve certificate that proves it")
+        return summary(cert, "optimal set undecided", "no claims; no bracket")
+    if not isinstance(solve, dict) or solve.get("kind") != "solve":
+        raise CheckFailure("solve must be a solve certificate")
+    for name in ("n", "d", "bias", "output_bias", "scale", "model", "lam", "data_sha256"):
+        if solve.get(name) != cert.get(name):
+            raise CheckFailure(f"the solve certificate's {name} differs from the file's")
+    check_solve(solve, X, y)
+    for name in ("objective_lower", "objective_upper"):
+        if cert.get(name) != solve.get(name):
+            raise CheckFailure(f"{name} is not the solve certificate's")
+    check_float_copies(cert, skip=frozenset({"numeric", "solve"}))
+    lo, hi = (short(rational(cert[k], k)) for k in ("objective_lower", "objective_upper"))
+    return summary(
+        cert, "optimal set undecided", f"no claims; optimum in [{lo}, {hi}] (solve verified)"
     )
 
 
@@ -232,8 +329,8 @@ def _check_status(cert: dict, program: Program, undecided: bool) -> None:
     for name, label in claims.items():
         if name not in allowed or label not in ("exact", "undecided"):
             raise CheckFailure(f"claim {name!r}: {label!r} is not verified by this file")
-        if label == "exact" and undecided and name in _SET_CLAIMS:
-            raise CheckFailure(f"claim {name!r} is exact but E has undecided blocks")
+        if undecided and name in _SET_CLAIMS:
+            raise CheckFailure(f"claim {name!r} is made but E has undecided blocks")
         if label != "exact" and not undecided:
             raise CheckFailure(f"claim {name!r} is {label!r} in an exact file")
 
@@ -439,8 +536,11 @@ def _network_of_form(net, listed: list[tuple[int, tuple[Fraction, ...]]], what: 
 
 
 def _minimal_networks(cert, program, neurons, fits, y_hat, optimum, vertices) -> None:
-    """O9: minimal_networks lists each vertex once, and nothing else."""
+    """O9: minimal_networks lists vertices, each once, ``min(count, max_networks)`` of them."""
     listed = field(cert, "minimal_networks", list)
+    limit = cert.get("max_networks")
+    if type(limit) is not int or limit < 0:
+        raise CheckFailure("max_networks must be an integer >= 0")
     found = set()
     for t, obj in enumerate(listed):
         what = f"minimal network {t}"
@@ -449,8 +549,10 @@ def _minimal_networks(cert, program, neurons, fits, y_hat, optimum, vertices) ->
         if key in found or beta not in vertices:
             raise CheckFailure(f"{what} is repeated or is not a vertex of the polytope")
         found.add(key)
-    if len(found) != len(vertices):
-        raise CheckFailure(f"{len(found)} minimal networks listed, {len(vertices)} vertices")
+    if len(found) != min(len(vertices), limit):
+        raise CheckFailure(
+            f"{len(found)} minimal networks listed, {len(vertices)} vertices, max_networks {limit}"
+        )
 
 
 def _counts(cert, blocks, neurons, vertices) -> None:
@@ -465,8 +567,15 @@ def _counts(cert, blocks, neurons, vertices) -> None:
             product *= cells[neurons[j]]
         convex += product
     widths = [len(beta) for beta in vertices]
+    # O10: the count is exact, or (only above COUNT_LIMIT, flagged) a lower bound
+    lower_bound = cert.get("count_minimal_networks_is_lower_bound")
+    count = cert.get("count_minimal_networks")
+    if type(lower_bound) is not bool or type(count) is not int:
+        raise CheckFailure("count_minimal_networks (int) and its lower-bound flag (bool) needed")
+    if lower_bound and not COUNT_LIMIT < count <= len(vertices):
+        raise CheckFailure(f"count {count} is not a lower bound above {COUNT_LIMIT}")
     expected = {
-        "count_minimal_networks": len(vertices),
+        "count_minimal_networks": count if lower_bound else len(vertices),
         "count_minimal_convex": convex,
         "min_width": min(widths),
         "same_size": len(set(widths)) == 1,

@@ -25,7 +25,13 @@ from exactrelu.checker.arrangement import (
 )
 from exactrelu.checker.data import input_options, require_data_hash
 from exactrelu.checker.failure import CheckFailure
-from exactrelu.checker.fields import field, parse_integers, parse_rational
+from exactrelu.checker.fields import (
+    check_float_copies,
+    field,
+    parse_integers,
+    parse_rational,
+    summary,
+)
 
 _ONE = ord("1")
 _BLOCK = 1 << 22  # products per numpy block (32 MiB of int64)
@@ -61,13 +67,14 @@ def check_patterns(
     general = _check_count(cert, arrangement, count)
     _check_facets(patterns, facets, arrangement, general)
     _check_claims(cert)
+    check_float_copies(cert)  # V8
     if not arrangement.classes:
         how = "no hyperplanes"
     elif general:
         how = "general position, Cover's formula"
     else:
         how = "degenerate, deletion-restriction"
-    return f"valid: {count} cells of {n} rows (rank {arrangement.rank}, {how})"
+    return summary(cert, "patterns", f"{count} cells of {n} rows (rank {arrangement.rank}, {how})")
 
 
 def _check_header(
@@ -269,7 +276,7 @@ def _check_facets(
 
 
 def _check_claims(cert: dict) -> None:
-    # V7: the output calls itself exact, and so does each of its claims.
+    # V7: the output calls itself exact, and so does each of its claims, all of them known.
     claims = field(cert, "claims", dict)
     if cert.get("status") != "exact":
         raise CheckFailure(f"status must be 'exact', got {cert.get('status')!r}")
@@ -277,5 +284,7 @@ def _check_claims(cert: dict) -> None:
     if missing:
         raise CheckFailure(f"claims lack {', '.join(missing)}")
     for name, label in claims.items():
+        if name not in _CLAIMS:
+            raise CheckFailure(f"claim {name!r} is not a claim of a patterns file")
         if label != "exact":
             raise CheckFailure(f"claim {name!r} is labelled {label!r}, not 'exact'")

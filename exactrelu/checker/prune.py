@@ -15,7 +15,15 @@ from fractions import Fraction
 
 from exactrelu.checker.duality import Program, parse_alpha_form, read_header
 from exactrelu.checker.failure import CheckFailure
-from exactrelu.checker.fields import equal, field, matrix, rational, short
+from exactrelu.checker.fields import (
+    check_float_copies,
+    equal,
+    field,
+    matrix,
+    rational,
+    short,
+    summary,
+)
 from exactrelu.checker.network import (
     Matrix,
     Network,
@@ -105,9 +113,13 @@ def check_prune(cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fractio
     for name, label in field(cert, "claims", dict).items():
         if name not in _CLAIMS or label != "exact":
             raise CheckFailure(f"claim {name!r}: {label!r} is not verified by this file")
-    return (
-        f"valid: prune from width {before.width} to {after.width} (rank {rank}), fit unchanged, "
-        f"independent fits; objective {short(old)} -> {short(new)}"
+    # P12: float copies, of verified fields only (steps and scale_digits are not replayed).
+    check_float_copies(cert, skip=frozenset({"steps", "scale_digits"}))
+    return summary(
+        cert,
+        "prune",
+        f"from width {before.width} to {after.width} (rank {rank}), fit unchanged, "
+        f"independent fits; objective {short(old)} -> {short(new)}",
     )
 
 

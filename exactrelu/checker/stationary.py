@@ -22,12 +22,14 @@ from exactrelu.checker.duality import (
 )
 from exactrelu.checker.failure import CheckFailure
 from exactrelu.checker.fields import (
+    check_float_copies,
     equal,
     field,
     parse_rational,
     rational,
     rational_vector,
     short,
+    summary,
 )
 from exactrelu.checker.network import Network, fit, nc_objective
 
@@ -93,10 +95,13 @@ def check_stationary(
     for name, label in claims.items():
         if name not in allowed or label != "exact":
             raise CheckFailure(f"claim {name!r}: {label!r} is not verified by this file")
-    return (
-        f"valid: stationary {stationary}, optimal for its {len(own)} own cells {sub_optimal}, "
+    check_float_copies(cert, skip=frozenset({"subprogram"}))  # S12 (S8 checks the nested file)
+    return summary(
+        cert,
+        "stationary",
+        f"stationary {stationary}, optimal for its {len(own)} own cells {sub_optimal}, "
         f"globally optimal {globally}; {len(violated)} violated dual constraints of "
-        f"{len(program.patterns)} cells x 2 signs; objective {short(program.stated(objective))}"
+        f"{len(program.patterns)} cells x 2 signs; objective {short(program.stated(objective))}",
     )
 
 

@@ -6,6 +6,10 @@ verifies"); the proof there says why the items together establish the claims of 
 module reads the file (K3 the structure's header, K6 the box, K12-K14 the claims); the reduced
 KKT system, the Krawczyk test and the strict inequalities on the box (K1-K2, K4-K5, K7-K11) are
 ``krawczyk.py``'s, shared with λ intervals (``interval.py``), and the balls are ``balls.py``'s.
+With ``"mirror_ties": true`` (proofs/mirror_ties.md, M1-M9) the same route runs on the system
+with the free linear term Q w (``krawczyk.System`` with the checker's own Q), the blocks of the
+mirrors are excluded from K11, and ``mirror_ties.py`` checks Q, the mirrors, the vertices of the
+trade polytope and the claims.
 Arithmetic: Python ints, Fractions and python-flint ``fmpq_mat`` for everything exact (rows,
 projectors, multiplier rows, block bounds, counts), and python-flint ``arb`` / ``arb_mat`` balls
 (rigorous enclosures) for the quantities that depend on the irrational solution.  No floats, no
@@ -30,7 +34,7 @@ from exactrelu.checker.balls import (
 )
 from exactrelu.checker.duality import Program
 from exactrelu.checker.failure import CheckFailure
-from exactrelu.checker.fields import field, rational, short
+from exactrelu.checker.fields import check_float_copies, field, rational, short, summary
 from exactrelu.checker.krawczyk import (
     Neuron,
     System,
@@ -41,6 +45,17 @@ from exactrelu.checker.krawczyk import (
     read_neuron,
     read_structure_program,
 )
+from exactrelu.checker.mirror_ties import (
+    TradePolytope,
+    check_mirror_claims,
+    check_vertices,
+    has_mirror_ties,
+    mirror_blocks,
+    read_free_columns,
+    read_mirrors,
+    read_tradeable,
+)
+from exactrelu.checker.mirror_ties import section_of as mirror_section
 
 _CLAIMS = {
     "neurons",
@@ -69,10 +84,12 @@ def check_verified_optimal_set(
         raise CheckFailure("a verified structure needs at least one neuron")
     neurons = [read_neuron(j, item, program) for j, item in enumerate(listed)]  # K4-K5
     n, p = len(program.rows), len(neurons)
-    size = n + p + (1 if program.output_bias else 0)
-    mids, rads = _box(section, size)  # K6
+    mirrored = has_mirror_ties(cert, section)  # M1 (proofs/mirror_ties.md)
+    free = read_free_columns(mirror_section(section), program) if mirrored else None  # M2
+    size = n + p + (free.q if free is not None else (1 if program.output_bias else 0))
+    mids, rads = _box(section, size)  # K6 (M3: x = (r, a, w) with mirror ties)
     with ctx.workprec(precision(section)):
-        system = System(program, neurons)
+        system = System(program, neurons, None if free is None else free.Q)  # M3: Q w
         box = [ball(m, r) for m, r in zip(mids, rads, strict=True)]
         tight, contraction = system.krawczyk(mids, rads, box)  # K7
         r_box = column(box[:n])
@@ -80,21 +97,43 @@ def check_verified_optimal_set(
         def on_box(L: fmpq_mat) -> arb_mat:
             return arb_mat(L) * r_box
 
-        check_alphas_positive(mids, rads, n, p)  # K8
-        for j, nu in enumerate(neurons):
+        check_alphas_positive(mids, rads, n, p)  # K8 (M4: a > 0)
+        for j, nu in enumerate(neurons):  # M4: K9-K10 for the neurons B
             if program.model == "gated":  # K4g: no cone, so no signs and no face to check
                 continue
             check_signs(j, nu, on_box, program)  # K9
             check_face_multipliers(j, nu, on_box)  # K10
-        untied = check_untied_blocks(section, program, neurons, mids[:n], rads[:n])  # K11
+        mirrors = (
+            read_mirrors(mirror_section(section), program, neurons) if free is not None else []
+        )  # M5
+        untied = check_untied_blocks(  # K11 (M6: the blocks tied to a mirror are at λ too)
+            section, program, neurons, mids[:n], rads[:n], mirror_blocks(mirrors)
+        )
         claims = _Enclosures(system, tight)
-        _claims(cert, program, neurons, claims)  # K12-K14
+        if free is not None:
+            _enclosure_claims(cert, program, neurons, claims)  # K12 for B: a, v, W1, w2, r
+            networks = _mirror_claims(cert, section, program, neurons, mirrors, free, claims)
+        else:
+            _claims(cert, program, neurons, claims)  # K12-K14
         mid, rad = mid_rad(claims.optimum)
-    return (
-        f"valid: verified optimal set, optimum {short(mid)} ± {short(rad)}, "
+    check_float_copies(cert)  # K15
+    if free is not None:
+        return summary(
+            cert,
+            "verified optimal set with mirror ties",
+            f"optimum {short(mid)} ± {short(rad)}, {p} neuron{'s' if p > 1 else ''} and "
+            f"their mirrors ({sum(len(nu.cells) for nu in neurons)} + "
+            f"{sum(len(m.cells) for m in mirrors)} blocks of E), {networks}, one function; "
+            f"Krawczyk K(X) inside X (width ratio <= {short(contraction)}); "
+            f"{untied} other blocks strictly below λ ({program.scope})",
+        )
+    return summary(
+        cert,
+        "verified optimal set",
+        f"optimum {short(mid)} ± {short(rad)}, "
         f"{p} neuron{'s' if p > 1 else ''} ({sum(len(nu.cells) for nu in neurons)} blocks of E), "
         f"unique network; Krawczyk K(X) inside X (width ratio <= {short(contraction)}); "
-        f"{untied} other blocks strictly below λ ({program.scope})"
+        f"{untied} other blocks strictly below λ ({program.scope})",
     )
 
 
@@ -131,7 +170,10 @@ def _box(section: dict, size: int) -> tuple[list[Fraction], list[Fraction]]:
         or not isinstance(rads, list)
         or not len(mids) == len(rads) == size
     ):
-        raise CheckFailure(f"box needs {size} midpoints and {size} radii (r, alpha[, beta])")
+        raise CheckFailure(
+            f"box needs {size} midpoints and {size} radii (r, alpha[, beta]; with mirror ties "
+            "r, a, w)"
+        )
     mids = [rational(v, "box mid") for v in mids]
     rads = [rational(v, "box rad") for v in rads]
     if any(v <= 0 for v in rads):
@@ -167,6 +209,28 @@ class _Enclosures:
 def _claims(cert: dict, program: Program, neurons: list[Neuron], found: _Enclosures) -> None:
     """K12: neurons (sign, face, active, cells) and every enclosure; K13: counts and flags;
     K14: status and claim labels."""
+    _enclosure_claims(cert, program, neurons, found)
+    network = field(cert, "network", dict)
+    W1, w2 = network.get("W1"), network.get("w2")
+    if not isinstance(W1, list) or len(W1) != len(neurons):
+        raise CheckFailure(f"network W1 must have {len(neurons)} rows")
+    for j, row in enumerate(W1):
+        contains_each(row, found.W1[j], f"network W1 row {j}")
+    contains_each(
+        w2, [a * nu.sign for a, nu in zip(found.w2_abs, neurons, strict=True)], "network w2"
+    )
+    if program.output_bias:  # the enclosure of β
+        contains(cert.get("output_bias_value"), found.beta, "output_bias_value")
+    elif cert.get("output_bias_value") is not None:
+        raise CheckFailure("output_bias_value must be null without an output bias")
+    _flags(cert, program, neurons)
+
+
+def _enclosure_claims(
+    cert: dict, program: Program, neurons: list[Neuron], found: _Enclosures
+) -> None:
+    """K12: the file's neurons (sign, face, active, cells, their enclosures), the residual and
+    the optimum (with mirror ties the neurons B, with a in place of α: M4, M9)."""
     listed = field(cert, "neurons", list)
     if len(listed) != len(neurons):
         raise CheckFailure(
@@ -189,21 +253,12 @@ def _claims(cert: dict, program: Program, neurons: list[Neuron], found: _Enclosu
         contains_each(item.get("W1"), found.W1[j], f"{what} W1")
         contains(item.get("w2"), found.w2_abs[j] * nu.sign, f"{what} w2")
         _face_claims(j, item, nu, r_box)
-    network = field(cert, "network", dict)
-    W1, w2 = network.get("W1"), network.get("w2")
-    if not isinstance(W1, list) or len(W1) != len(neurons):
-        raise CheckFailure(f"network W1 must have {len(neurons)} rows")
-    for j, row in enumerate(W1):
-        contains_each(row, found.W1[j], f"network W1 row {j}")
-    contains_each(
-        w2, [a * nu.sign for a, nu in zip(found.w2_abs, neurons, strict=True)], "network w2"
-    )
     contains_each(cert.get("residual"), found.residual, "residual")
     contains(cert.get("optimum"), found.optimum, "optimum")
-    if program.output_bias:  # the enclosure of β
-        contains(cert.get("output_bias_value"), found.beta, "output_bias_value")
-    elif cert.get("output_bias_value") is not None:
-        raise CheckFailure("output_bias_value must be null without an output bias")
+
+
+def _flags(cert: dict, program: Program, neurons: list[Neuron]) -> None:
+    """K13: counts and flags; K14: status and claim labels."""
     # K13: one network up to permutation and splitting; its block-level vertices.
     convex = math.prod(len(nu.cells) for nu in neurons)
     expected = {
@@ -262,3 +317,36 @@ def _face_claims(j: int, item: dict, nu: Neuron, r: arb_mat) -> None:
             [values[t, 0] for t in range(values.nrows())],
             f"neuron {j} cell {cell} multiplier",
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# M7-M9 (proofs/mirror_ties.md): the trade polytope and the claims of a file with mirror ties
+
+
+def _mirror_claims(cert, section, program, neurons, mirrors, free, found: _Enclosures) -> str:
+    """M7-M8: the listed vertices of the trade polytope, proved on the balls of K(X) (and,
+    when ``complete``, closed under pivots); M9: the networks, counts, flags and labels.
+    Returns the count for the summary."""
+    mirror = mirror_section(section)
+    tradeable = read_tradeable(mirror, mirrors)
+    w = found.system.free_term(found.tight)
+    polytope = TradePolytope(
+        free, neurons, tradeable, found.direction, found.alpha, w, program.output_bias
+    )
+    vertices, complete = check_vertices(mirror, polytope)  # M7-M8
+    check_mirror_claims(  # M9
+        cert,
+        neurons,
+        mirrors,
+        tradeable,
+        vertices,
+        complete,
+        found.direction,
+        found.alpha,
+        found.system.lam,
+    )
+    count = len(vertices)
+    plural = "s" if count > 1 else ""
+    if complete:
+        return f"{count} minimal network{plural} (all vertices of the trade polytope)"
+    return f"at least {count} minimal network{plural} (a lower bound)"

@@ -20,12 +20,20 @@ from pathlib import Path
 import numpy as np
 
 from exactrelu.errors import ExactReluInputError
-from exactrelu.exact.rationals import parse_rational, rational_str, to_fraction
+from exactrelu.exact.rationals import (
+    looks_like_number,
+    parse_rational,
+    rational_str,
+    to_fraction,
+)
 
 Matrix = tuple[tuple[Fraction, ...], ...]
 
 _NON_FINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.IGNORECASE)
 _INDEX = re.compile(r"-?[0-9]+")
+
+MAX_ROUND = 100
+"""The most decimals ``--round K`` (``round_digits``) may keep."""
 
 
 @dataclass(frozen=True)
@@ -74,8 +82,12 @@ def as_dataset(X: object, y: object = None, round_digits: int | None = None) -> 
     if target is not None and len(target) != len(rows):
         raise ExactReluInputError(f"y has {len(target)} entries but X has {len(rows)} rows")
     if round_digits is not None:
-        if round_digits < 0:
-            raise ExactReluInputError(f"--round must be >= 0, got {round_digits}")
+        if isinstance(round_digits, bool) or not isinstance(round_digits, int):
+            raise ExactReluInputError(f"--round must be an integer, got {round_digits!r}")
+        if not 0 <= round_digits <= MAX_ROUND:
+            raise ExactReluInputError(
+                f"--round must be between 0 and {MAX_ROUND}, got {round_digits}"
+            )
         rows = [[round(v, round_digits) for v in row] for row in rows]
         target = None if target is None else [round(v, round_digits) for v in target]
     return Dataset(
@@ -202,13 +214,9 @@ def _is_header(row: list[str]) -> bool:
 
 
 def _is_number(text: str) -> bool:
-    if _NON_FINITE.fullmatch(text):
-        return True
-    try:
-        Fraction(text)
-    except (ValueError, ZeroDivisionError):
-        return False
-    return True
+    """The syntax of a number, whatever its size (too many digits are refused as data, not
+    taken for a header); ``nan``, ``inf`` count as numbers."""
+    return bool(_NON_FINITE.fullmatch(text)) or looks_like_number(text)
 
 
 def _parse_cell(cell: str, path: Path, line: int) -> Fraction:

@@ -1,2 +1,2 @@
 """Numbers and kernels that know nothing of ReLU networks: rationals, square roots (surds),
-integer matrix products, signs, cones (docs/theory.md §4)."""
+integer matrix products, signs, cones (docs/theory.md §4); progress callbacks for long work."""

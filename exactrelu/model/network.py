@@ -22,8 +22,10 @@ program by :mod:`exactrelu.model.convex`, and built from exact optima by
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 import numpy as np
 
@@ -77,6 +79,109 @@ class Network:
     @property
     def gated(self) -> bool:
         return self.gates is not None
+
+    def predict(self, X: object, *, exact: bool = True) -> tuple[Fraction, ...] | np.ndarray:
+        """The network's output on every row of ``X`` (n × d: array-like, Dataset, lists of
+        numbers, Fractions or strings; floats are taken at their exact binary value).
+
+        ``exact=True`` (default): a tuple of exact Fractions (:func:`fit`).  ``exact=False``: a
+        float64 numpy array, each entry the correctly rounded float of the exact output (the
+        output is computed exactly, then rounded once).
+        """
+        values = fit(self, X)
+        if exact:
+            return values
+        return rounded_array(values, np.float64)
+
+    def to_arrays(self, dtype: object = np.float64) -> NetworkArrays:
+        """A **float copy** of the weights as numpy arrays (:class:`NetworkArrays`): ``W1``
+        (m × D, the hidden-bias weight last when ``bias``), ``w2`` (m), ``output_bias`` (a float
+        or None), ``gates``; ``.weight`` and ``.hidden_bias`` split ``W1`` as
+        ``nn.Linear(d, m)`` does.
+
+        Each entry is the correctly rounded float (``dtype`` float64 or float32) of the exact
+        rational, so the copy is in general **not** the exact network: its outputs and objective
+        differ by rounding (the exact weights stay in ``W1``, ``w2``, ``output_bias``).
+        ``network_from_arrays(a.W1, a.w2, bias=a.bias, output_bias=a.output_bias)`` reads the
+        copy back exactly.  Width 0 gives arrays of shape (0, 0) and (0,).
+        """
+        D = self.input_size or 0
+        return NetworkArrays(
+            W1=rounded_array(self.W1, dtype, (self.width, D)),
+            w2=rounded_array(self.w2, dtype, (self.width,)),
+            bias=self.bias,
+            output_bias=None
+            if self.output_bias is None
+            else float(rounded_array([self.output_bias], dtype)[0]),
+            gates=None if self.gates is None else rounded_array(self.gates, dtype, (self.width, D)),
+        )
+
+
+class NetworkArrays(NamedTuple):
+    """A float copy of a :class:`Network` (:meth:`Network.to_arrays`): numeric, not exact."""
+
+    W1: np.ndarray
+    """m × D: input weights, with the hidden-bias weight as the last column when ``bias``."""
+    w2: np.ndarray
+    """m output weights."""
+    bias: bool
+    output_bias: float | None
+    gates: np.ndarray | None
+
+    @property
+    def weight(self) -> np.ndarray:
+        """m × d: the input weights without the hidden-bias column (``nn.Linear(d, m).weight``)."""
+        return self.W1[:, :-1] if self.bias else self.W1
+
+    @property
+    def hidden_bias(self) -> np.ndarray | None:
+        """The m hidden biases (``nn.Linear(d, m).bias``), or None without a hidden bias."""
+        return self.W1[:, -1] if self.bias else None
+
+
+FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+
+
+def rounded_array(values: Iterable, dtype: object = np.float64, shape=None) -> np.ndarray:
+    """The correctly rounded floats (round to nearest, ties to even) of exact rationals, nested
+    as ``values`` (a vector or a matrix), as a numpy array of ``dtype`` (float64 or float32).
+
+    float64: ``float(Fraction)`` (correctly rounded in CPython); float32: the float64 rounding
+    corrected to the nearest float32 (rounding twice could be off by one unit in the last
+    place).  Magnitudes beyond the format's range overflow to ±inf.
+    """
+    dtype = np.dtype(dtype)
+    if dtype not in FLOAT_DTYPES:
+        raise ExactReluInputError(f"dtype must be float64 or float32, got {dtype}")
+    convert = float if dtype == np.float64 else _float32
+    rows = [
+        [convert(v) for v in item] if isinstance(item, (tuple, list)) else convert(item)
+        for item in values
+    ]
+    out = np.array(rows, dtype=dtype)
+    return out.reshape(shape) if shape is not None else out
+
+
+def _float32(value: Fraction) -> float:
+    """The float32 nearest to ``value`` (ties to even), as a Python float."""
+    value = Fraction(value)
+    top = np.finfo(np.float32).max
+    half_ulp = Fraction(2) ** 103  # half the spacing of float32 at its largest binade
+    if abs(value) >= Fraction(float(top)) + half_ulp:  # rounds to infinity
+        return float("inf") if value > 0 else float("-inf")
+    if abs(value) >= Fraction(float(top)):
+        return float(top) if value > 0 else -float(top)
+    start = np.float32(float(value))
+    best, best_error = start, abs(Fraction(float(start)) - value)
+    for direction in (-np.inf, np.inf):
+        other = np.nextafter(start, np.float32(direction))
+        if not np.isfinite(other):
+            continue
+        error = abs(Fraction(float(other)) - value)
+        even = int(np.array(other).view(np.uint32)) % 2 == 0
+        if error < best_error or (error == best_error and even):
+            best, best_error = other, error
+    return float(best)
 
 
 def _check_shapes(W1: Matrix, w2: Row, gates: Matrix | None, what: str) -> None:

@@ -38,6 +38,11 @@ class BlockBounds(ReducedSystem):
     """The bounds of the blocks not tied to a neuron, at one end (a box) or at both ends of a
     tube, with the same multipliers."""
 
+    def tied_data(self) -> list:
+        """The neurons whose tied blocks sit exactly at λ (here: the proposed neurons; mirror
+        ties add the mirrors, :mod:`exactrelu.optimum.mirror_ties`)."""
+        return self.data
+
     def check_blocks(self, r_mid: list[arb], r_rad: float) -> list[dict]:
         """Every block not tied to a neuron has ``‖Z_bᵀ r + A_bᵀ μ_b‖ < λ`` on the box."""
         return self.bound_blocks([([fraction_of_arb(v) for v in r_mid], self.lam_low)], r_rad)
@@ -57,7 +62,7 @@ class BlockBounds(ReducedSystem):
         blocks = self.blocks
         patterns, signs = blocks.patterns, blocks.signs
         tied = np.zeros((len(patterns), len(signs)), dtype=bool)
-        for data in self.data:
+        for data in self.tied_data():
             tied[data.cells, signs.index(data.neuron.sign)] = True
         top = max(abs(v) for mids, _ in ends for v in mids)
         K = max(BLOCK_BITS - (top.numerator.bit_length() - top.denominator.bit_length()), 0)

@@ -413,7 +413,16 @@ def check_conditions(optimal_set) -> Conditions:
     """
     _require_relu(optimal_set)
     label = optimal_set.status
-    if label not in ("exact", "verified"):
+    mirror = getattr(optimal_set, "mirror_ties", False)
+    if label not in ("exact", "verified") or mirror:
+        reasons = (
+            (
+                "an optimal set with mirror ties (proofs/mirror_ties.md): LICQ and SCS of its "
+                "neurons and mirrors are not computed",
+            )
+            if mirror
+            else ("the optimal set is undecided",) + _undecided_reasons(optimal_set)
+        )
         return Conditions(
             (),
             (),
@@ -421,7 +430,7 @@ def check_conditions(optimal_set) -> Conditions:
             (),
             None,
             None,
-            ("the optimal set is undecided",) + _undecided_reasons(optimal_set),
+            reasons,
             "undecided",
             {"licq": "undecided", "scs": "undecided"},
         )

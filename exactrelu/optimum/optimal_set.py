@@ -24,14 +24,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 
 import cdd
 import cdd.gmp
+import numpy as np
 
+from exactrelu.errors import ExactReluInputError
+from exactrelu.exact.display import Summarized
 from exactrelu.exact.rationals import fmpq_matrix, fraction_of, rational_str
 from exactrelu.model.alpha_form import AlphaNeuron, alpha_form_network, alpha_form_to_json
 from exactrelu.model.network import Network
-from exactrelu.model.network_io import network_to_json
+from exactrelu.model.network_io import network_to_float_json, network_to_json
+from exactrelu.optimum.functions import FunctionSet, function_map, function_set
+from exactrelu.optimum.mirror_ties import (
+    MirrorStructure,
+    proposes_mirror_ties,
+    verify_mirror_ties,
+)
 from exactrelu.optimum.verified import Verification, VerifiedStructure, verify
 from exactrelu.program.exact_optimum import (
     exact_gate,
@@ -39,6 +49,9 @@ from exactrelu.program.exact_optimum import (
     gated_alpha_network,
 )
 from exactrelu.program.problem import Problem, Solution
+
+MAX_NETWORKS = 10_000  # minimal networks written out by default
+COUNT_LIMIT = 10**6  # beyond this many vertices the count is reported as a lower bound
 
 
 @dataclass(frozen=True)
@@ -53,8 +66,8 @@ class OptimalNeuron:
     gate: tuple[Fraction, ...] | None = None  # gated: an exact gate of the neuron's pattern
 
 
-@dataclass(frozen=True)
-class OptimalSet:
+@dataclass(frozen=True, repr=False)
+class OptimalSet(Summarized):
     """All optimal networks of a problem (exact when ``status == "exact"``).
 
     ``vertices``: the minimal networks, each a dict neuron index -> β > 0 (vertices of the
@@ -70,6 +83,41 @@ class OptimalSet:
     vertices: tuple[dict[int, Fraction], ...]
     min_norm: dict[int, Fraction]
     undecided_blocks: tuple[tuple[int, int], ...] = ()
+    max_networks: int = MAX_NETWORKS
+
+    @property
+    def decided(self) -> bool:
+        return self.status == "exact"
+
+    @cached_property
+    def functions(self) -> FunctionSet | None:
+        """The optimal functions on R^d (proofs/functions.md); None when E is undecided."""
+        if not self.decided:
+            return None
+        problem = self.problem
+        gmap = function_map(
+            self.neurons,
+            problem.dataset.d,
+            problem.bias,
+            problem.output_bias,
+            self.fit,
+            problem.model,
+        )
+        return function_set(gmap, self.vertices)
+
+    @property
+    def unique_function(self) -> bool | None:
+        """Every optimal network computes the same function on all of R^d (None: unknown)."""
+        return None if self.functions is None else self.functions.unique
+
+    @property
+    def count_is_lower_bound(self) -> bool:
+        return len(self.vertices) > COUNT_LIMIT
+
+    @property
+    def listed_vertices(self) -> tuple[dict[int, Fraction], ...]:
+        """The minimal networks written out: the first ``max_networks`` vertices."""
+        return self.vertices[: self.max_networks]
 
     @property
     def used_neurons(self) -> tuple[int, ...]:
@@ -150,6 +198,16 @@ class OptimalSet:
         ]
         return self.fit[0] - fit[0]
 
+    def _summary(self) -> list[tuple[str, object]]:
+        items: list[tuple[str, object]] = [("status", self.status)]
+        if self.solution.optimum is not None:
+            items.append(("optimum", self.solution.optimum))
+        items += [("neurons", len(self.neurons)), ("minimal_networks", len(self.vertices))]
+        items += [("unique_network", self.unique_network), ("min_width", self.min_width)]
+        if self.undecided_blocks:
+            items.append(("undecided_blocks", len(self.undecided_blocks)))
+        return items
+
     def to_json(self) -> dict[str, object]:
         from exactrelu.optimum.optimal_set_certificate import optimal_set_certificate
 
@@ -159,14 +217,39 @@ class OptimalSet:
                 "neurons": sorted(weights),
                 "alpha_form": self.alpha_form_json(weights),
                 "network": network_to_json(net),
+                "network_float": network_to_float_json(net),
                 "network_objective": rational_str(self.problem.objective(net)),
             }
 
-        return {
+        head = {
             "kind": "optimal_set",
             "version": 1,
             **self.problem.describe(),
             "status": self.status,
+        }
+        base = {
+            "optimum": None
+            if self.solution.optimum is None
+            else rational_str(self.solution.optimum),
+            "residual": [rational_str(v) for v in self.residual],
+            "fit": [rational_str(v) for v in self.fit],
+        }
+        if not self.decided:  # E is not known: no claim about the set (docs/formats.md)
+            return {
+                **head,
+                "claims": {name: "exact" for name in ("optimum", "residual", "fit")},
+                "reason": _undecided_reason(self.problem, self.undecided_blocks),
+                **base,
+                "objective_lower": rational_str(self.solution.objective_lower),
+                "objective_upper": rational_str(self.solution.objective_upper),
+                **_UNKNOWN,
+                "undecided_blocks": [list(b) for b in self.undecided_blocks],
+                "numeric": numeric_structure(self.problem, self.solution),
+                "certificate": optimal_set_certificate(self),
+            }
+        functions = self.functions
+        return {
+            **head,
             "claims": {
                 name: self.status
                 for name in (
@@ -174,6 +257,8 @@ class OptimalSet:
                     "residual",
                     "neurons",
                     "unique_network",
+                    "unique_function",
+                    "functions",
                     "unique_convex",
                     "minimal_networks",
                     "count_minimal_networks",
@@ -182,11 +267,7 @@ class OptimalSet:
                     "min_norm_network",
                 )
             },
-            "optimum": None
-            if self.solution.optimum is None
-            else rational_str(self.solution.optimum),
-            "residual": [rational_str(v) for v in self.residual],
-            "fit": [rational_str(v) for v in self.fit],
+            **base,
             "neurons": [
                 {
                     "direction": [rational_str(v) for v in nu.direction],
@@ -199,31 +280,155 @@ class OptimalSet:
             ],
             "used_neurons": list(self.used_neurons),
             "unique_network": self.unique_network,
+            "unique_function": functions.unique,
+            "functions": functions.to_json(),
             "unique_convex": self.unique_convex,
-            "minimal_networks": [point(v) for v in self.vertices],
+            "max_networks": self.max_networks,
+            "minimal_networks": [point(v) for v in self.listed_vertices],
             "count_minimal_networks": len(self.vertices),
+            "count_minimal_networks_is_lower_bound": self.count_is_lower_bound,
             "count_minimal_convex": self.count_minimal_convex,
             "min_width": self.min_width,
             "same_size": self.same_size,
             "min_norm_network": point(self.min_norm),
-            "undecided_blocks": [list(b) for b in self.undecided_blocks],
+            "undecided_blocks": [],
             "certificate": optimal_set_certificate(self),
         }
 
 
-def optimal_set(problem: Problem, solution: Solution | None = None) -> OptimalSet:
+# The set-level fields of an undecided file: unknown, so null (never 0 or false).
+_UNKNOWN: dict[str, object] = {
+    "neurons": None,
+    "used_neurons": None,
+    "unique_network": None,
+    "unique_function": None,
+    "functions": None,
+    "unique_convex": None,
+    "minimal_networks": [],
+    "count_minimal_networks": None,
+    "count_minimal_networks_is_lower_bound": None,
+    "count_minimal_convex": None,
+    "min_width": None,
+    "same_size": None,
+    "min_norm_network": None,
+}
+
+
+def _undecided_reason(problem: Problem, blocks) -> str:
+    """Plain words for an exact optimum whose equicorrelation set E is not decided."""
+    shown = ", ".join(f"(pattern {i}, sign {s})" for i, s in list(blocks)[:5])
+    more = "" if len(blocks) <= 5 else f" and {len(blocks) - 5} more"
+    if problem.model == "gated":
+        return (
+            f"the dual optimum is exact, but blocks {shown}{more} at the dual bound λ have no "
+            "exact gate of their pattern (a sampled float gate whose exact pattern differs), so "
+            "E and the polytope of optimal networks are not known"
+        )
+    return (
+        f"the dual optimum is exact, but the exact projection could not decide whether blocks "
+        f"{shown}{more} reach λ (the active-set method's safeguard), so E and the polytope of "
+        "optimal networks are not known"
+    )
+
+
+def numeric_structure(problem: Problem, solution: Solution | None) -> dict[str, object] | None:
+    """The float solution's structure, labelled numeric (nothing here is certified): its
+    neurons (sign, direction, α, active and face rows, a cell), the mirror pairs among them
+    (directions ≈ opposite, same sign), ‖X̃ᵀr‖ relative to λ, and an estimate of the optimal
+    polytope's dimension (the nullity of the neurons' float fits, centred with an output bias,
+    at a tolerance ``1e-8·max‖f‖``)."""
+    if solution is None:
+        return None
+    found = solution.numeric
+    rows = problem.rows_float
+    r = np.asarray(found.residual, dtype=float)
+    lam = float(problem.lam_sum)
+    directions = np.asarray(found.directions, dtype=float).reshape(len(found.neurons), -1)
+    neurons = []
+    fits = []
+    for i, nu in enumerate(found.neurons):
+        v = directions[i]
+        neurons.append(
+            {
+                "sign": int(nu.sign),
+                "direction": [float(t) for t in v],
+                "alpha": float(found.alpha[i]),
+                "active": [int(k) for k in np.flatnonzero(np.asarray(nu.active))],
+                "face": [int(k) for k in np.asarray(nu.face)],
+                "cell": int(found.cells[i]),
+            }
+        )
+        values = rows @ v
+        if problem.model == "gated":  # the block's pattern gates the rows
+            fit = np.where(np.asarray(nu.active, dtype=bool), values, 0.0)
+        else:
+            fit = nu.sign * np.maximum(values, 0)
+        fits.append(fit)
+    pairs = []
+    for i in range(len(neurons)):
+        for j in range(i + 1, len(neurons)):
+            same = found.neurons[i].sign == found.neurons[j].sign
+            if same and np.linalg.norm(directions[i] + directions[j]) <= 1e-6 * lam:
+                pairs.append([i, j])
+    dimension = None
+    if fits:
+        F = np.array(fits).T
+        if problem.output_bias:
+            F = F - F.mean(axis=0)
+        scale = max(float(np.abs(F).max()), 1e-300)
+        rank = int(np.linalg.matrix_rank(F, tol=1e-8 * scale * max(F.shape)))
+        dimension = len(fits) - rank
+    g = rows.T @ r
+    return {
+        "label": "numeric",
+        "objective_estimate": float(solution.objective_upper),
+        "neurons": neurons,
+        "mirror_pairs": pairs,
+        "xtr_over_lam": float(np.linalg.norm(g)) / lam,
+        "polytope_dimension_estimate": dimension,
+    }
+
+
+def mirror_tie_reason(problem: Problem, solution: Solution | None, failures) -> str:
+    """Plain words for a verified-route undecided outcome (from the float structure and the
+    checks that failed)."""
+    first = "; ".join(list(failures)[:3]) or "no reason recorded"
+    numeric = numeric_structure(problem, solution)
+    if numeric and numeric["mirror_pairs"] and numeric["xtr_over_lam"] <= 1e-6:
+        return (
+            f"X̃ᵀr ≈ 0 (‖X̃ᵀr‖/λ ≈ {numeric['xtr_over_lam']:.1e}): the neurons' mirrors tie at λ "
+            f"(mirror ties, {len(numeric['mirror_pairs'])} pairs in the float solution), so the "
+            "fits are dependent and the structure could not be proved; failed checks: " + first
+        )
+    if numeric and numeric["polytope_dimension_estimate"]:
+        return (
+            "the float solution's neuron fits look linearly dependent (estimated polytope "
+            f"dimension {numeric['polytope_dimension_estimate']}), so the optimum is not "
+            "isolated and the structure could not be proved; failed checks: " + first
+        )
+    return "the structure of the irrational optimum could not be proved: " + first
+
+
+def optimal_set(
+    problem: Problem, solution: Solution | None = None, max_networks: int = MAX_NETWORKS
+) -> OptimalSet:
     """Compute the optimal set of ``problem`` (docs/theory.md §5–§6).
 
     Exact when the dual optimum is rational (``solution.optimum`` is not None); blocks whose
     membership in E the exact projection cannot decide are listed (status ``"undecided"``).
     When the optimum is irrational, the structure is proved in ball arithmetic
     (:class:`VerifiedOptimalSet`, status ``"verified"``) or reported ``"undecided"`` with the
-    checks that could not be decided.
+    checks that could not be decided.  ``max_networks``: at most this many minimal networks are
+    written out by ``to_json`` (all are counted).
     """
+    if type(max_networks) is not int or max_networks < 0:
+        raise ExactReluInputError(f"max_networks must be an integer >= 0, got {max_networks!r}")
     solution = solution or problem.solve()
     exact = solution.exact_optimum
     if exact is None:
-        return VerifiedOptimalSet(problem, solution, verify(problem, solution))
+        return VerifiedOptimalSet(
+            problem, solution, _verify(problem, solution, max_networks), max_networks
+        )
     r = list(exact.residual)
     y = list(problem.dataset.y)
     if problem.model == "gated":
@@ -244,11 +449,25 @@ def optimal_set(problem: Problem, solution: Solution | None = None) -> OptimalSe
         tuple(vertices),
         min_norm,
         tuple(undecided),
+        max_networks,
     )
 
 
-@dataclass(frozen=True)
-class VerifiedOptimalSet:
+def _verify(problem: Problem, solution: Solution, max_networks: int) -> Verification:
+    """The verified route (independent fits), then, when the float solution proposes it
+    (``X̃ᵀr ≈ 0``), the route with mirror ties (:mod:`exactrelu.optimum.mirror_ties`)."""
+    verification = verify(problem, solution)
+    if verification.status == "verified" or not proposes_mirror_ties(problem, solution.numeric):
+        return verification
+    mirrored = verify_mirror_ties(problem, solution, max_networks=max(max_networks, 1))
+    if mirrored.status == "verified":
+        return mirrored
+    failures = tuple(f"with mirror ties: {f}" for f in mirrored.failures)
+    return Verification(verification.status, verification.failures + failures)
+
+
+@dataclass(frozen=True, repr=False)
+class VerifiedOptimalSet(Summarized):
     """The optimal set when the optimum is irrational (docs/theory.md §7, "verified").
 
     A verified structure has independent neuron fits, so the optimal network is unique up to
@@ -259,6 +478,7 @@ class VerifiedOptimalSet:
     problem: Problem = field(repr=False)
     solution: Solution | None = field(repr=False)  # None when proved by continuation (path.py)
     verification: Verification
+    max_networks: int = MAX_NETWORKS
 
     @property
     def status(self) -> str:
@@ -273,8 +493,13 @@ class VerifiedOptimalSet:
         return self.structure.neurons if self.structure else ()
 
     @property
+    def mirror_ties(self) -> bool:
+        """The set was proved with mirror ties (E holds the neurons' mirrors too)."""
+        return isinstance(self.structure, MirrorStructure)
+
+    @property
     def vertices(self) -> tuple[dict, ...]:
-        if self.structure is None:
+        if self.structure is None or self.mirror_ties:
             return ()
         return ({i: nu.alpha for i, nu in enumerate(self.neurons)},)
 
@@ -283,7 +508,20 @@ class VerifiedOptimalSet:
         return self.structure.unique_network if self.structure else None
 
     @property
-    def count_minimal_convex(self) -> int:
+    def unique_function(self) -> bool | None:
+        """Every optimal network computes the same function on R^d (None: unknown, or not
+        stated by the structure).  A structure with independent fits has one network."""
+        if self.structure is None:
+            return None
+        stated = getattr(self.structure, "unique_function", None)
+        if stated is not None:
+            return stated
+        return True if self.structure.unique_network is True else None
+
+    @property
+    def count_minimal_convex(self) -> int | None:
+        if self.mirror_ties:
+            return None
         product = 1
         for nu in self.neurons:
             product *= len(nu.cells)
@@ -291,19 +529,50 @@ class VerifiedOptimalSet:
 
     @property
     def min_width(self) -> int | None:
+        if self.mirror_ties:
+            return self.structure.min_width
         return len(self.neurons) if self.structure else None
+
+    def _summary(self) -> list[tuple[str, object]]:
+        items: list[tuple[str, object]] = [("status", self.status)]
+        structure = self.structure
+        if structure is None:
+            return items + [("failures", len(self.verification.failures))]
+        items += [("optimum", structure.optimum), ("neurons", len(self.neurons))]
+        return items + [("unique_network", self.unique_network), ("min_width", self.min_width)]
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"kind": "optimal_set", "version": 1, **self.problem.describe()}
         if self.structure is None:
+            solution = self.solution
             out.update(
-                {"status": "undecided", "claims": {}, "failures": list(self.verification.failures)}
+                {
+                    "status": "undecided",
+                    "claims": {},
+                    "reason": mirror_tie_reason(self.problem, solution, self.verification.failures),
+                    "failures": list(self.verification.failures),
+                    "optimum": None,
+                    "objective_lower": None
+                    if solution is None
+                    else rational_str(solution.objective_lower),
+                    "objective_upper": None
+                    if solution is None
+                    else rational_str(solution.objective_upper),
+                    **_UNKNOWN,
+                    "numeric": numeric_structure(self.problem, solution),
+                    # the solve's certificate: the checker verifies the bracket from it
+                    "solve": None if solution is None else solution.to_json(),
+                }
             )
             return out
         out.update(self.structure.to_json())
         # The program's pattern list with its completeness certificate (as in every exact file):
         # the checker needs it to know that the blocks bounded below λ are all the blocks.
         out["certificate"] = {**out["certificate"], **self.problem.pattern_core()}
+        if self.mirror_ties:
+            out["count_minimal_convex"] = None
+            out["same_size"] = True if self.structure.complete else None
+            return out
         out.update(
             {
                 "count_minimal_networks": 1,

@@ -20,6 +20,7 @@ import numpy as np
 from exactrelu.arrangement.patterns import CellEnumeration, enumerate_patterns
 from exactrelu.errors import ExactReluInputError
 from exactrelu.exact.cones import ConeProjection, project_onto_cone
+from exactrelu.exact.progress import Progress
 from exactrelu.exact.signs import to_float
 
 
@@ -68,13 +69,19 @@ class BlockSet:
 
 
 def build_blocks(
-    dataset, rows_float: np.ndarray, bias: bool, model: str, patterns: object, max_cells: int
+    dataset,
+    rows_float: np.ndarray,
+    bias: bool,
+    model: str,
+    patterns: object,
+    max_cells: int,
+    progress: Progress | None = None,
 ) -> BlockSet:
     """Build the block set of the convex program for the pattern option of :class:`Problem`."""
     signs = (1, -1) if model == "relu" else (1,)
     n = rows_float.shape[0]
     if isinstance(patterns, str) and patterns == "all":
-        cells = enumerate_patterns(dataset, bias=bias, max_cells=max_cells)
+        cells = enumerate_patterns(dataset, bias=bias, max_cells=max_cells, progress=progress)
         gates = to_float(cells.witnesses)
         return BlockSet(cells.patterns, cells.facets, gates, signs, "all", cells)
     if isinstance(patterns, tuple) and len(patterns) == 3 and patterns[0] == "sample":

@@ -21,11 +21,12 @@ import numpy as np
 from exactrelu.arrangement.patterns import DEFAULT_MAX_CELLS
 from exactrelu.data.io import Dataset, as_dataset
 from exactrelu.errors import ExactReluInputError
-from exactrelu.exact.rationals import rational_str, to_fraction
+from exactrelu.exact.display import Summarized
+from exactrelu.exact.rationals import check_range, rational_str, to_fraction
 from exactrelu.model.convex import ConvexBlock, from_convex
 from exactrelu.model.network import Network, check_input_size
 from exactrelu.model.network import objective as network_objective
-from exactrelu.model.network_io import network_to_json
+from exactrelu.model.network_io import network_to_float_json, network_to_json
 from exactrelu.program.blocks import BlockSet, build_blocks
 from exactrelu.program.duality import DualBound, dual_bound, dyadic_point
 from exactrelu.program.exact_optimum import ExactOptimum, face_projection, reconstruct
@@ -35,7 +36,7 @@ SCALES = ("sum", "mean")
 MODELS = ("relu", "gated")
 
 
-class Problem:
+class Problem(Summarized):
     """A two-layer ReLU training problem with weight decay and its convex reformulation.
 
     Parameters
@@ -48,6 +49,8 @@ class Problem:
     patterns : ``"all"`` (every cell, certified complete), a list of patterns (0/1 strings or
         bool sequences), or ``("sample", N, seed)`` Gaussian gates as in the authors' code.  With
         a list or a sample the results hold for that sub-sampled program only (docs/theory.md §9).
+    progress : an optional callback (``exactrelu.exact.progress``) told of long work: the
+        enumeration of the cells and the rounds of every solve.  Default: quiet.
     """
 
     def __init__(
@@ -63,6 +66,7 @@ class Problem:
         patterns="all",
         max_cells=DEFAULT_MAX_CELLS,
         target=None,
+        progress=None,
     ):
         if isinstance(X, Dataset) and y is None:
             self.dataset = X
@@ -70,11 +74,10 @@ class Problem:
             self.dataset = as_dataset(X.X if isinstance(X, Dataset) else X, y)
         if self.dataset.y is None:
             raise ExactReluInputError("the data has no target y")
+        _check_float_range(self.dataset)
         if lam is None:
             raise ExactReluInputError("lam is required")
-        self.lam = to_fraction(lam, "lam")
-        if self.lam <= 0:
-            raise ExactReluInputError(f"lam must be > 0, got {lam}")
+        self.lam = _lam(lam)
         if scale not in SCALES:
             raise ExactReluInputError(f"scale must be 'sum' or 'mean', got {scale!r}")
         if model not in MODELS:
@@ -86,6 +89,18 @@ class Problem:
         self.pattern_option = patterns
         self.max_cells = max_cells
         self.target = target
+        self.progress = progress
+
+    def _summary(self) -> list[tuple[str, object]]:
+        items: list[tuple[str, object]] = [("n", self.n), ("d", self.dataset.d)]
+        items += [("lam", self.lam), ("bias", self.bias), ("output_bias", self.output_bias)]
+        items += [("scale", self.scale), ("model", self.model)]
+        option = self.pattern_option
+        if isinstance(option, tuple):
+            items.append(("patterns", ":".join(str(v) for v in option)))
+        elif option != "all":
+            items.append(("patterns", f"{len(option)} given"))
+        return items
 
     # -- exact and float views of the data --------------------------------------------------
     @property
@@ -99,9 +114,7 @@ class Problem:
 
     def with_lam(self, lam: object) -> Problem:
         """The same problem (sharing its data and enumerated blocks) at another λ > 0."""
-        value = to_fraction(lam, "lam")
-        if value <= 0:
-            raise ExactReluInputError(f"lam must be > 0, got {lam}")
+        value = _lam(lam)
         _ = self.blocks  # enumerated once, then shared by every copy (cached properties copy)
         other = copy.copy(self)
         other.lam = value
@@ -134,6 +147,7 @@ class Problem:
             self.model,
             self.pattern_option,
             self.max_cells,
+            self.progress,
         )
 
     @cached_property
@@ -156,13 +170,11 @@ class Problem:
         ``tol`` is relative to ½‖y‖²: the column generation stops when no block's dual
         constraint is violated by more than a factor ``1 + tol``; the certified gap is exact.
         """
-        tol = to_fraction(tol, "tol")
-        if not tol > 0:
-            raise ExactReluInputError(f"tol must be > 0, got {tol}")
+        tol = check_tol(tol)
         engine = ColumnGeneration(
             self.rows_float, self.y_float, float(self.lam_sum), self.blocks, self.output_bias
         )
-        found = engine.solve(float(tol))
+        found = engine.solve(float(tol), self.progress)
         exact = None
         if found.polished or not found.neurons:  # (no neuron: the zero network, λ >= λ_max)
             exact = reconstruct(
@@ -232,8 +244,35 @@ class Problem:
         return {**self.pattern_core(), "dual": dual.to_json()}
 
 
-@dataclass(frozen=True)
-class Solution:
+def _lam(lam: object) -> Fraction:
+    """λ > 0 within the range of floats (10^-308 <= λ <= 10^308): the solver works with float(λ)."""
+    value = to_fraction(lam, "lam")
+    if value <= 0:
+        raise ExactReluInputError(f"lam must be > 0, got {lam}")
+    return check_range(value, "lam")
+
+
+def check_tol(tol: object) -> Fraction:
+    """The relative tolerance ``0 < tol < 1`` (a fraction of ½‖y‖², the zero network's objective:
+    with tol >= 1 the zero network, or anything better, would pass as optimal)."""
+    value = to_fraction(tol, "tol")
+    if not 0 < value < 1:
+        raise ExactReluInputError(f"tol must be > 0 and < 1, got {tol}")
+    return value
+
+
+def _check_float_range(dataset: Dataset) -> None:
+    """Data entries within the range of floats (0, or 10^-308 <= |x| <= 10^308): the solver works
+    with their float values."""
+    for k, row in enumerate(dataset.X):
+        for j, v in enumerate(row):
+            check_range(v, f"X[{k}][{j}]")
+    for k, v in enumerate(dataset.y or ()):
+        check_range(v, f"y[{k}]")
+
+
+@dataclass(frozen=True, repr=False)
+class Solution(Summarized):
     """A certified solution: exact upper bound (a rational network), exact lower bound, gap."""
 
     problem: Problem = field(repr=False)
@@ -282,6 +321,16 @@ class Solution:
             out["output_bias"] = rational_str(self.exact_optimum.output_bias)
         return out
 
+    def _summary(self) -> list[tuple[str, object]]:
+        items: list[tuple[str, object]] = [("status", self.status)]
+        if self.optimum is not None:
+            items.append(("optimum", self.optimum))
+        items += [
+            ("objective_upper", self.objective_upper),
+            ("objective_lower", self.objective_lower),
+        ]
+        return items + [("gap", self.gap), ("width", self.network.width)]
+
     def to_json(self) -> dict[str, object]:
         return {
             "kind": "solve",
@@ -294,6 +343,7 @@ class Solution:
             "gap_relative_float": float(self.relative_gap),
             "tol": rational_str(self.tol),
             "network": network_to_json(self.network),
+            "network_float": network_to_float_json(self.network),
             **({"alpha_form": self.alpha_form_json()} if self.exact_optimum else {}),
             "status": self.status,
             "claims": self.claims,

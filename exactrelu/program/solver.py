@@ -22,6 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from exactrelu.exact.cones import project_many
+from exactrelu.exact.progress import Progress, step
 from exactrelu.program.blocks import BlockSet
 from exactrelu.program.reduced_kkt import (
     Neuron,
@@ -248,13 +249,13 @@ class ColumnGeneration:
             (int(i) // len(signs), signs[int(i) % len(signs)]) for i in order if flat[i] > threshold
         ]
 
-    def solve(self, tol: float) -> FloatSolution:
+    def solve(self, tol: float, progress: Progress | None = None) -> FloatSolution:
         """Column generation until no block is violated, then the Newton polish (re-priced);
-        the solution is returned at the scale of the data."""
+        the solution is returned at the scale of the data.  ``progress`` hears of each round."""
         working = self.initial_working_set()
         rounds = 0
         while rounds < MAX_ROUNDS:
-            U, residual, bias, rounds = self.generate(working, tol, rounds)
+            U, residual, bias, rounds = self.generate(working, tol, rounds, progress)
             solution = self.polish(working, U, residual, bias, rounds)
             values = self.block_values(solution.residual, COLUMNS_PER_ROUND)
             missed = self.most_violated(values, self.lam * (1 + 1e-12), COLUMNS_PER_ROUND)
@@ -269,10 +270,11 @@ class ColumnGeneration:
             output_bias=None if solution.output_bias is None else solution.output_bias * self.unit,
         )
 
-    def generate(self, working, tol, rounds):
+    def generate(self, working, tol, rounds, progress=None):
         """Rounds of (restricted solve, pricing, add the most violated blocks)."""
         while True:
             rounds += 1
+            step(progress, "solving: column generation (rounds)", rounds)
             U, residual, bias = self.master(working)
             values = self.block_values(residual, COLUMNS_PER_ROUND)
             in_set = set(working)

@@ -12,7 +12,7 @@ needs a non-unique optimal set at the breakpoint).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
@@ -43,19 +43,35 @@ class Breakpoint:
     jump: float = 0.0
     smooth_change: float | None = None
     unique_ends: tuple[bool | None, bool | None] = (None, None)
+    ends: tuple[PathPoint, ...] = field(default=(), compare=False, repr=False)
+    """The certified samples at ``lam_lo`` and ``lam_hi``."""
+
+    @property
+    def status(self) -> str:
+        """The label of the claim "the structures at the two ends differ" (proofs/path.md,
+        R5): the weaker of the ends' labels, ``numeric`` (no claim) with an undecided end."""
+        statuses = {p.label for p in self.ends}
+        if not self.ends or "numeric" in statuses:
+            return "numeric"
+        return "verified" if "verified" in statuses else "exact"
 
     def to_json(self) -> dict[str, object]:
+        ends = [p.to_json() for p in self.ends]
         return {
             "lam_lo": rational_str(self.lam_lo),
             "lam_hi": rational_str(self.lam_hi),
             "lam_lo_float": float(self.lam_lo),
             "lam_hi_float": float(self.lam_hi),
+            "status": self.status,
+            "ends": ends,
             "resolved": self.resolved,
             "verdict": self.verdict,
             "verdict_status": "numeric",
             "min_norm_change": self.jump,
             "smooth_change_estimate": self.smooth_change,
-            "unique_network_at_ends": list(self.unique_ends),
+            "unique_network_at_ends": [e["unique_network"] for e in ends]
+            if self.ends
+            else list(self.unique_ends),
         }
 
 

@@ -11,16 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from exactrelu.exact.rationals import rational_str, to_fraction
+from exactrelu.exact.display import Summarized
+from exactrelu.exact.rationals import rational_str
 from exactrelu.model.network import Network
-from exactrelu.model.network_io import network_to_json
-from exactrelu.program.problem import Problem, Solution
+from exactrelu.model.network_io import network_to_float_json, network_to_json
+from exactrelu.program.problem import Problem, Solution, check_tol
 
 VERDICTS = ("optimal", "not_optimal", "inconclusive")
 
 
-@dataclass(frozen=True)
-class Certification:
+@dataclass(frozen=True, repr=False)
+class Certification(Summarized):
     """The verdict on a network, with every number exact.
 
     ``objective``: the network's exact NC objective; ``lower_bound``: the certified lower bound
@@ -64,6 +65,15 @@ class Certification:
             claims["optimum"] = "exact"
         return claims
 
+    def _summary(self) -> list[tuple[str, object]]:
+        items: list[tuple[str, object]] = [("verdict", self.verdict)]
+        items += [("objective", self.objective), ("lower_bound", self.lower_bound)]
+        items += [("gap", self.gap), ("threshold", self.threshold), ("width", self.network.width)]
+        improving = self.improving_network
+        if improving is not None:
+            items += [("improvement", self.improvement), ("improving_width", improving.width)]
+        return items
+
     def to_json(self) -> dict[str, object]:
         improving = self.improving_network
         return {
@@ -82,6 +92,9 @@ class Certification:
             if self.problem.zero_objective
             else float(self.gap),
             "improving_network": None if improving is None else network_to_json(improving),
+            "improving_network_float": None
+            if improving is None
+            else network_to_float_json(improving),
             "improving_objective": None
             if improving is None
             else rational_str(self.solution.objective_upper),
@@ -111,7 +124,7 @@ def certify(
     ``network_from_arrays``, ``network_from_torch_state_dict``); ``solution`` reuses a previous
     ``problem.solve()``.
     """
-    tol = to_fraction(tol, "tol")
+    tol = check_tol(tol)
     objective = problem.objective(network)
     if solution is None:
         solution = problem.solve(tol)

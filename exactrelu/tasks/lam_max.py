@@ -11,7 +11,7 @@ decide is bounded by ``‖c‖`` (μ = 0, Moreau).  Otherwise an exact enclosure
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from math import isqrt
 
@@ -34,6 +34,9 @@ class LamMax:
     lower2: Fraction
     upper2: Fraction
     block: tuple[int, int] | None
+    certificate: dict | None = field(default=None, compare=False, repr=False)
+    """The evidence the checker replays (proofs/path.md, R3): Moreau multipliers of the blocks
+    whose plain correlation exceeds ``lower2`` and the projection of the maximizing block."""
 
     @property
     def exact(self) -> bool:
@@ -70,6 +73,7 @@ class LamMax:
             "float": float(hi),
             "block": None if self.block is None else list(self.block),
             "exact": self.exact,
+            **({} if self.certificate is None else {"certificate": self.certificate}),
         }
 
 
@@ -114,8 +118,9 @@ def lam_max(problem: Problem) -> LamMax:
     zf = np.array([float(v) for v in z])
     values = engine.block_values(zf) if np.any(zf) else np.zeros((len(C), len(blocks.signs)))
     order = np.argsort(-values.ravel(), kind="stable")
-    lower2, best = Fraction(0), None
+    lower2, best, witness = Fraction(0), None, None
     upper2 = Fraction(0)
+    mu: list[dict[str, object]] = []
     for flat in order:
         i, j = divmod(int(flat), len(blocks.signs))
         sign = blocks.signs[j]
@@ -123,13 +128,31 @@ def lam_max(problem: Problem) -> LamMax:
             continue  # ‖Π(c)‖ <= ‖c‖
         c = [Fraction(sign * int(v), Q) for v in C[i]]
         try:
-            norm2 = blocks.project(i, rows, c).norm2
+            found = blocks.project(i, rows, c)
+            norm2 = found.norm2
         except ArithmeticError:  # the exact active-set method's safeguard: bounded by μ = 0
             upper2 = max(upper2, plain2[i])
             continue
+        if found.multipliers:
+            cone = blocks.cone_rows[i]
+            entries = sorted((int(cone[t]), m) for t, m in found.multipliers.items() if m)
+            mu.append(
+                {
+                    "pattern": i,
+                    "sign": sign,
+                    "rows": [k for k, _ in entries],
+                    "values": [rational_str(m) for _, m in entries],
+                }
+            )
         if norm2 > lower2:
-            lower2, best = norm2, (i, sign)
+            lower2, best, witness = norm2, (i, sign), found.projection
         upper2 = max(upper2, norm2)
     upper2 = max(upper2, lower2)
     factor = Fraction(1, problem.n**2) if problem.scale == "mean" else Fraction(1)
-    return LamMax(lower2 * factor, upper2 * factor, best)
+    certificate = {
+        "mu": sorted(mu, key=lambda e: (e["pattern"], -e["sign"])),
+        "witness": None
+        if best is None
+        else {"pattern": best[0], "sign": best[1], "u": [rational_str(v) for v in witness]},
+    }
+    return LamMax(lower2 * factor, upper2 * factor, best, certificate)

@@ -34,11 +34,14 @@ keeps working.
 
 from __future__ import annotations
 
+import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from exactrelu.errors import ExactReluInputError
+from exactrelu.exact.display import Summarized
+from exactrelu.exact.progress import Progress, step
 from exactrelu.exact.rationals import rational_str, to_fraction
 from exactrelu.optimum.verified import Verification
 from exactrelu.program.problem import Problem
@@ -92,8 +95,8 @@ DEFAULT_MAX_SOLVES = 200
 
 
 # -- the path -------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Path:
+@dataclass(frozen=True, repr=False)
+class Path(Summarized):
     lam_max: LamMax
     points: tuple[PathPoint, ...]
     breakpoints: tuple[Breakpoint, ...]
@@ -106,11 +109,40 @@ class Path:
     interval_seconds: float = 0.0  # time spent proving intervals
     max_solves: int = DEFAULT_MAX_SOLVES
     rel_width: Fraction = DEFAULT_REL_WIDTH
+    problem: Problem | None = field(default=None, repr=False)  # the problem at the first λ
+
+    def claims(self) -> dict[str, str]:
+        """Each kind of claim with its label (proofs/path.md, R8): the weakest label of its
+        items; breakpoints and intervals whose claims are numeric are no claims."""
+        order = ("exact", "verified", "numeric")
+        out = {"lam_max": "exact", "points": max((p.label for p in self.points), key=order.index)}
+        for name, items in (("breakpoints", self.breakpoints), ("intervals", self.intervals)):
+            labels = [i.status for i in items if i.status != "numeric"]
+            if labels:
+                out[name] = max(labels, key=order.index)
+        return out
+
+    def _summary(self) -> list[tuple[str, object]]:
+        bound = self.lam_max
+        value = bound.value if bound.exact else math.sqrt(float(bound.upper2))
+        items: list[tuple[str, object]] = [("points", len(self.points))]
+        items += [("breakpoints", len(self.breakpoints)), ("intervals", len(self.intervals))]
+        return items + [("lam_max", value), ("solves_used", self.solves_used)]
 
     def to_json(self) -> dict[str, object]:
+        claims = self.claims()
+        order = ("exact", "verified", "numeric")
+        header: dict[str, object] = {}
+        core: dict[str, object] = {}
+        if self.problem is not None:
+            header = {k: v for k, v in self.problem.describe().items() if k != "lam"}
+            core = self.problem.pattern_core()
         return {
             "kind": "path",
-            "version": 2,
+            "version": 3,
+            **header,
+            "status": max(claims.values(), key=order.index),
+            "claims": claims,
             "lam_max": self.lam_max.to_json(),
             "points": [p.to_json() for p in self.points],
             "breakpoints": [b.to_json() for b in self.breakpoints],
@@ -122,6 +154,7 @@ class Path:
             "interval_seconds": self.interval_seconds,
             "max_solves": self.max_solves,
             "rel_width": rational_str(self.rel_width),
+            "certificate": core,
         }
 
 
@@ -139,6 +172,7 @@ def path(
     rel_width=DEFAULT_REL_WIDTH,
     max_solves=DEFAULT_MAX_SOLVES,
     interval_tests=DEFAULT_INTERVAL_TESTS,
+    progress: Progress | None = None,
 ) -> Path:
     """The regularization path on the grid ``lams`` (docs/theory.md §8; see the module docstring).
 
@@ -147,6 +181,8 @@ def path(
     bisection, solves and continuations); a breakpoint whose bracket could not be narrowed to
     ``rel_width`` (relative to ``lam_hi``) within it is reported with ``resolved = False``.
     ``interval_tests`` bounds the ball-arithmetic tests spent proving intervals constant.
+    ``progress`` (``exactrelu.exact.progress``) hears of the grid points, the bisections of
+    each structure change and the interval tests; default quiet.
     """
     grid = sorted({to_fraction(v, "lam") for v in lams})
     if not grid:
@@ -157,23 +193,31 @@ def path(
     factory = _factory(source, grid[0], y, bias, output_bias, scale, model, patterns)
     sampler = Sampler(factory, tol, max_solves)
     points: list[PathPoint] = []
-    for lam in grid:
+    for i, lam in enumerate(grid):
+        step(progress, "path: grid points", i, len(grid))
         previous = points[-1] if points else None
         points.append(sampler.sample(lam, (previous,)))
+    step(progress, "path: grid points", len(grid), len(grid))
     top = lam_max(factory(grid[0]))
     brackets: list[tuple[PathPoint, PathPoint]] = []
-    for left, right in zip(points, points[1:], strict=False):
+    for i, (left, right) in enumerate(zip(points, points[1:], strict=False)):
+        step(progress, "path: bisecting structure changes (grid steps)", i, len(points) - 1)
         if structure_changes(left, right):
             brackets += bisect_changes(sampler, left, right, rel_width)
+    step(progress, "path: proving intervals", 0, None)
     samples = sorted(sampler.samples, key=lambda p: p.lam)
     breakpoints = sorted(
-        (breakpoint_verdict(lo, hi, samples, rel_width) for lo, hi in brackets),
+        (
+            replace(breakpoint_verdict(lo, hi, samples, rel_width), ends=(lo, hi))
+            for lo, hi in brackets
+        ),
         key=lambda b: b.lam_lo,
     )
     prover = IntervalProver(factory, interval_tests, sampler.cache)
     started = time.perf_counter()
     intervals = path_intervals(grid, breakpoints, samples, top, prover)
     interval_seconds = time.perf_counter() - started
+    step(progress, "path: proving intervals", 1, 1)
     return Path(
         top,
         tuple(points),
@@ -187,6 +231,7 @@ def path(
         interval_seconds,
         max_solves,
         rel_width,
+        factory(grid[0]),
     )
 
 

@@ -23,6 +23,7 @@ import numpy as np
 from exactrelu.errors import ExactReluInputError
 from exactrelu.exact.rationals import rational_str
 from exactrelu.optimum.conditions import check_conditions
+from exactrelu.optimum.mirror_ties import MirrorStructure
 from exactrelu.optimum.optimal_set import OptimalSet, VerifiedOptimalSet, optimal_set
 from exactrelu.optimum.verified import Verification, verify_neurons
 from exactrelu.program.problem import Problem, Solution
@@ -110,6 +111,15 @@ class PathPoint:
             out[(nu.sign, nu.active)] = out.get((nu.sign, nu.active), 0.0) + nu.norm
         return out
 
+    @property
+    def label(self) -> str:
+        """The status the path file states (proofs/path.md, R4): a verified sample whose optimal
+        network is not proved unique (mirror ties) has a certificate that does not list the
+        structure neuron by neuron, so only its bounds are claimed: ``numeric``."""
+        if self.status == "verified" and self.unique_network is not True:
+            return "numeric"
+        return self.status
+
     def certificate(self) -> dict[str, object]:
         """The point's certificate for the independent checker: its exact or verified optimal
         set (kind ``optimal_set``), or the solve's certificate (kind ``solve``) when the optimal
@@ -121,16 +131,17 @@ class PathPoint:
     def to_json(self) -> dict[str, object]:
         return {
             "lam": rational_str(self.lam),
-            "status": self.status,
+            "status": self.label,
             "source": self.source,
             "objective_lower": rational_str(self.objective_lower),
             "objective_upper": rational_str(self.objective_upper),
             "gap": rational_str(self.gap),
             "E": len(self.neurons),
             "S": sum(nu.used for nu in self.neurons),
-            "unique_network": self.unique_network,
+            "unique_network": None if self.label == "numeric" else self.unique_network,
             "neurons": [nu.to_json() for nu in sorted(self.neurons, key=lambda nu: nu.key)],
             "conditions": self.conditions,
+            "certificate": self.certificate(),
         }
 
 
@@ -157,12 +168,16 @@ def _exact_point(lam, solution, found: OptimalSet, state) -> PathPoint:
         beta = found.min_norm.get(i, Fraction(0))
         weight = tuple(float(beta * v) for v in nu.direction)
         neurons.append(PathNeuron(nu.sign, active, face, i in used, weight))
+    # the exact optimum when known: the optimal set's certificate states it (proofs/path.md)
+    lower = upper = found.solution.optimum if found.solution.optimum is not None else None
+    if lower is None:
+        lower, upper = solution.objective_lower, solution.objective_upper
     return PathPoint(
         lam,
         "exact",
         "solve",
-        solution.objective_lower,
-        solution.objective_upper,
+        lower,
+        upper,
         tuple(neurons),
         found.unique_network,
         float(np.linalg.norm([float(v) for v in found.fit])),
@@ -174,19 +189,21 @@ def _exact_point(lam, solution, found: OptimalSet, state) -> PathPoint:
 
 
 def _verified_point(lam, problem, structure, source, state, solution=None) -> PathPoint:
-    neurons = tuple(
-        PathNeuron(
-            nu.sign,
-            tuple(nu.active),
-            tuple(nu.face),
-            True,
-            tuple(float(nu.alpha) * float(v) for v in nu.direction),
+    if isinstance(structure, MirrorStructure):
+        neurons = _mirror_neurons(structure)
+    else:
+        neurons = tuple(
+            PathNeuron(
+                nu.sign,
+                tuple(nu.active),
+                tuple(nu.face),
+                True,
+                tuple(float(nu.alpha) * float(v) for v in nu.direction),
+            )
+            for nu in structure.neurons
         )
-        for nu in structure.neurons
-    )
+    # the ends of the certified enclosure, which the optimal set's certificate states
     lower, upper = structure.optimum.lower, structure.optimum.upper
-    if solution is not None:  # the solve's exact bounds may be tighter on one side
-        lower, upper = max(lower, solution.objective_lower), min(upper, solution.objective_upper)
     fit = problem.y_float - np.array([float(b) for b in structure.residual])
     verified_set = VerifiedOptimalSet(problem, solution, Verification("verified", (), structure))
     return PathPoint(
@@ -196,13 +213,36 @@ def _verified_point(lam, problem, structure, source, state, solution=None) -> Pa
         lower,
         upper,
         neurons,
-        True,
+        verified_set.unique_network,  # the certificate's (False with mirror ties)
         float(np.linalg.norm(fit)),
         _conditions_json(verified_set),
         state,
         solution,
         verified_set,
     )
+
+
+def _mirror_neurons(structure: MirrorStructure) -> tuple[PathNeuron, ...]:
+    """E with mirror ties: every neuron and its mirror, each in S when some listed minimal
+    network uses it; the weights are those of the first minimal network (floats, for plots:
+    the min-norm point of a verified non-unique set is not computed)."""
+    first = {
+        (i, m): float(b.mid()) for i, m, b in structure.weights(structure.polytope.vertices[0])
+    }
+    used = {
+        (i, m) for vertex in structure.polytope.vertices for i, m, _ in structure.weights(vertex)
+    }
+    out = []
+    for i, nu in enumerate(structure.neurons):
+        for mirror in (False, True):
+            active = structure.mirror_active[i] if mirror else tuple(nu.active)
+            sign = -1.0 if mirror else 1.0
+            beta = first.get((i, mirror), 0.0)
+            weight = tuple(beta * sign * float(v) for v in nu.direction)
+            out.append(
+                PathNeuron(nu.sign, tuple(active), tuple(nu.face), (i, mirror) in used, weight)
+            )
+    return tuple(out)
 
 
 def _numeric_point(lam, solution: Solution) -> PathPoint:

@@ -34,9 +34,13 @@ Sub-sampled programs (docs/theory.md §9)
 
 Shrinking gives small readable counterexamples: integers shrink toward 0, denominators toward 1,
 sizes toward the minimum, choices toward the first option (generic data, λ drawn freely, no
-bias), and objects are built by public calls that print as such, e.g.
-``Problem([[1, 0], [0, 1]], [2, -5], 1)``, ``network_from_json({'W1': [[1, '1/2']], 'w2': [2]},
-d=2, bias=False)`` or ``problem(planted(n=4, d=2, seed=0))``.
+bias), and objects are built by public calls that print as code that runs, e.g.
+``Problem([[1, 0], [0, 1]], [2, -5], '1/2')``, ``network_from_json({'W1': [[1, '1/2']], 'w2':
+[2]}, d=2, bias=False)``, ``planted(n=4, d=2, seed=0)`` or
+``PlantedInstance.problem(planted(n=4, d=2, seed=0))``: paste a failing case after ::
+
+    from fractions import Fraction
+    from exactrelu import PlantedInstance, Problem, network_from_json, planted
 
 Example::
 
@@ -467,6 +471,15 @@ def _planted_or_reject(**options) -> PlantedInstance:
 _planted_or_reject.__name__ = _planted_or_reject.__qualname__ = "planted"  # how draws print
 
 
+def _planted_problem(instance: PlantedInstance) -> Problem:
+    """``instance.problem()``, printed by Hypothesis as the runnable call
+    ``PlantedInstance.problem(planted(...))``."""
+    return instance.problem()
+
+
+_planted_problem.__name__ = _planted_problem.__qualname__ = "PlantedInstance.problem"
+
+
 @st.composite
 def planted_instances(
     draw: st.DrawFn,
@@ -481,7 +494,9 @@ def planted_instances(
     onto a face (tied blocks), unique optimal network.  ``"dependent"``: decoupled design with
     dependent fits (several minimal networks of different sizes), d in {2, 3}.  ``"grid"``:
     doubled coordinates for each sign (up to 3 in all: 2 to 8 neurons, a multi-marginal
-    polytope).  Prints as the ``planted(...)`` call; ``.problem()`` gives the Problem.  Sizes are
+    polytope).  Prints as the ``planted(...)`` call (``from exactrelu import planted``; the
+    restarts are capped at :data:`PLANTED_TRIES` here, and a construction that succeeds within
+    them gives the same instance with the default cap); ``.problem()`` gives the Problem.  Sizes are
     kept where the construction succeeds within :data:`PLANTED_TRIES` restarts (measured); a
     draw where it gives up anyway is rejected.
     """
@@ -509,7 +524,7 @@ def optimal_set_problems(**problem_options) -> st.SearchStrategy[Problem]:
     """Problems whose optimal sets are worth testing: planted instances (known optimal sets,
     often non-unique) or problems from :func:`problems` (often an irrational optimum, then a
     verified optimal set)."""
-    planted_problems = st.builds(PlantedInstance.problem, planted_instances())
+    planted_problems = st.builds(_planted_problem, planted_instances())
     return st.one_of(planted_problems, problems(**problem_options))
 
 

@@ -385,7 +385,10 @@ DEGENERATE = [[1, 1], [0, 0], [2, 2], [-1, -1], [0, 1], [2, 3]]
 
 def test_square_certificate_accepted() -> None:
     summary = check_certificate(SQUARE_CERT, exact(SQUARE), None)
-    assert summary == "valid: 4 cells of 2 rows (rank 2, general position, Cover's formula)"
+    assert summary == (
+        "valid: patterns (no bias, target 'none', data as given): "
+        "4 cells of 2 rows (rank 2, general position, Cover's formula)"
+    )
 
 
 @pytest.mark.parametrize("bias", [False, True])

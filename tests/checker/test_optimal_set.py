@@ -179,7 +179,8 @@ def test_check_file_with_the_cli(tmp_path: Path) -> None:
     data, out = tmp_path / "data.csv", tmp_path / "set.json"
     data.write_text("a,b,y\n1,0,2\n0,1,-5\n")
     assert main(["optimal-set", str(data), "--lam", "1", "--json", str(out)]) == 0
-    assert check_file(out, data).startswith("valid: optimal set, optimum 6")
+    assert check_file(out, data).startswith("valid: optimal set (λ = 1 sum scale")
+    assert "): optimum 6," in check_file(out, data)
     other = tmp_path / "other.csv"
     other.write_text("a,b,y\n1,0,2\n0,1,-4\n")
     with pytest.raises(CheckFailure, match="sha256|hash"):

@@ -206,10 +206,11 @@ def test_bad_npz_exits_2_with_one_line(capsys, tmp_path: Path) -> None:
 
 
 def test_byte_order_mark_and_huge_values_then_check(capsys, tmp_path: Path) -> None:
-    """Excel's 'CSV UTF-8' (a byte-order mark) and a value beyond the float range (1e400): read
-    exactly by both readers, enumerated (exact fallback), and checked."""
+    """Excel's 'CSV UTF-8' (a byte-order mark) and values at the ends of the accepted range
+    (1e308, 1e-308; beyond it is refused, tests/cli/test_cli_input.py): read exactly by both
+    readers, enumerated, and checked."""
     data, out = tmp_path / "bom.csv", tmp_path / "out.json"
-    data.write_bytes(b"\xef\xbb\xbf1e400,1,0\n1,2,1\n-3,1e-400,1\n")
+    data.write_bytes(b"\xef\xbb\xbf1e308,1,0\n1,2,1\n-3,1e-308,1\n")
     code, _stdout, _err = run(capsys, "patterns", data, "--bias", "--json", out)
     assert code == 0
     cert = json.loads(out.read_text())

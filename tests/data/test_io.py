@@ -205,9 +205,10 @@ def test_malformed_target_index_is_an_input_error(tmp_path: Path, target: str) -
 
 
 def test_huge_csv_values_are_exact(tmp_path: Path) -> None:
-    path = write(tmp_path, "d.csv", "1e400,1,2\n-1e-400,3,4\n")
+    """The ends of the accepted range (10^-308 <= |x| <= 10^308, tests/data/test_limits.py)."""
+    path = write(tmp_path, "d.csv", "1e308,1,2\n-1e-308,3,4\n")
     data = read_data(path)
-    assert data.X == ((F(10**400), F(1)), (F(-1, 10**400), F(3)))
+    assert data.X == ((F(10**308), F(1)), (F(-1, 10**308), F(3)))
     assert data.sha256() == checker_sha256(*checker_read_data(path))
 
 

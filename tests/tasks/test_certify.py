@@ -398,3 +398,45 @@ def test_dropping_a_needed_mu_entry_from_certify_rejected(documents) -> None:
         tampered["certificate"]["dual"]["mu"].pop(index)
         with pytest.raises(CheckFailure, match="infeasible"):
             check(tampered, X, y)
+
+
+def _float_copy(exact):
+    """The float copy of a network JSON object: every rational string as its correctly rounded
+    float (docs/formats.md, "Networks")."""
+    if isinstance(exact, str):
+        return float(F(exact))
+    if isinstance(exact, list):
+        return [_float_copy(v) for v in exact]
+    if isinstance(exact, dict):
+        return {k: v if isinstance(v, bool) else _float_copy(v) for k, v in exact.items()}
+    return exact
+
+
+def test_networks_have_float_copies_and_files_stay_valid():
+    import json
+
+    from exactrelu.optimum.optimal_set import optimal_set
+
+    problem = Problem([[1, 0], [0, 1], [1, 1]], [2, -5, 1], 1)
+    trained = network_from_arrays([[1, 0], [0, 1]], [1, -1])
+    rows, ys = [[F(v) for v in r] for r in problem.dataset.X], list(problem.dataset.y)
+    solve_doc = json.loads(json.dumps(problem.solve().to_json()))
+    assert solve_doc["network_float"] == _float_copy(solve_doc["network"])
+    cert = json.loads(json.dumps(certify(problem, trained).to_json()))
+    assert cert["verdict"] == "not_optimal"
+    assert cert["improving_network_float"] == _float_copy(cert["improving_network"])
+    assert isinstance(cert["improving_network_float"]["W1"][0][0], float)
+    exact_problem = Problem([[1, 0], [0, 1]], [2, -5], 1)
+    optimal = json.loads(json.dumps(optimal_set(exact_problem).to_json()))
+    assert optimal["minimal_networks"]
+    for point in [*optimal["minimal_networks"], optimal["min_norm_network"]]:
+        assert point["network_float"] == _float_copy(point["network"])
+    fine = json.loads(json.dumps(certify(Problem([[3, 4]], [10], 1), trained_one()).to_json()))
+    assert fine["improving_network"] is None and fine["improving_network_float"] is None
+    square = ([[F(1), F(0)], [F(0), F(1)]], [F(2), F(-5)])
+    for doc, data in ((solve_doc, (rows, ys)), (cert, (rows, ys)), (optimal, square)):
+        assert check_certificate(doc, *data).startswith("valid")
+
+
+def trained_one():
+    return network_from_arrays([[F(21, 25), F(28, 25)]], [F(7, 5)])

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from fractions import Fraction
 
+import pytest
+
 from exactrelu.checker import check_certificate
 from exactrelu.program.problem import Problem
 from exactrelu.tasks.path import lam_max, path, plot_path, solve_point  # the public path API
@@ -36,9 +38,13 @@ def test_path_breakpoints_match_dense_sweep(tmp_path):
         if sweep[i].structure != sweep[i + 1].structure
         and not sweep[i].status == sweep[i + 1].status == "numeric"
     ]
-    undecided = [p.lam for p in sweep if p.status == "numeric"]
-    assert undecided and max(undecided) < Fraction(3, 5)  # the non-unique stretch of this data
-    assert result.intervals[0].verdict == "undecided"
+    # the non-unique stretch of this data: proved with mirror ties (proofs/mirror_ties.md), so
+    # its samples are verified, non-unique as networks; the tube proof of an interval does not
+    # cover mirror ties, so that interval is sampled
+    mirror = [p.lam for p in sweep if p.status == "verified" and p.unique_network is False]
+    assert mirror and max(mirror) < Fraction(3, 5)
+    assert not [p for p in sweep if p.status == "numeric"]
+    assert result.intervals[0].verdict == "sampled"
     inside = [(lo, hi) for lo, hi in brackets if dense[0] <= lo and hi <= dense[-1]]
     # every dense change contains a bracket and every bracket lies in a dense change
     for a, b in changes:
@@ -71,8 +77,10 @@ def test_path_breakpoints_match_dense_sweep(tmp_path):
         assert Fraction(point.to_json()["objective_lower"]) <= point.objective_upper
         if point.status == "exact":
             assert point.solution.optimum is not None
-        if point.status == "verified":
+        if point.status == "verified" and point.unique_network is not False:
             assert point.conditions["licq"] is True and point.unique_network
+        if point.status == "verified" and point.unique_network is False:  # mirror ties
+            assert point.conditions["status"] == "undecided"
 
     rows = [[Fraction(v) for v in row] for row in LINE_X]
     ys = [Fraction(v) for v in LINE_Y]
@@ -92,6 +100,19 @@ def test_path_breakpoints_match_dense_sweep(tmp_path):
     assert png.stat().st_size > 0
 
 
+def test_path_plot_numbers_the_neurons(tmp_path):
+    pytest.importorskip("matplotlib")
+    grid = [Fraction(1, 2), Fraction(1), Fraction(3, 2)]
+    result = path(LINE_X, grid, LINE_Y, bias=True, output_bias=True, max_solves=3)
+    png = tmp_path / "path.png"
+    neurons = plot_path(result, png)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert list(neurons) == list(range(1, len(neurons) + 1)) and neurons
+    keys = {key for point in result.samples for key in point.neuron_norms()}
+    assert set(neurons.values()) == keys  # every drawn neuron has a number: (sign, rows)
+    assert plot_path(result, tmp_path / "linear.png", log_lam=False) == neurons
+
+
 def test_path_from_data_and_factory_agree():
     grid = [Fraction(1, 2), Fraction(1), Fraction(3, 2)]
     from_data = path(LINE_X, grid, LINE_Y, bias=True, output_bias=True, max_solves=3)
@@ -102,3 +123,40 @@ def test_path_from_data_and_factory_agree():
     assert [p.structure for p in from_data.points] == [p.structure for p in from_factory.points]
     assert from_data.breakpoints
     assert not any(b.resolved for b in from_data.breakpoints)  # budget exhausted: unresolved
+
+
+def test_interval_budget_is_spread_over_the_intervals():
+    problem = Problem(LINE_X, LINE_Y, 1, bias=True)
+    grid = [Fraction(1, 2), Fraction(3, 2), Fraction(3)]
+    # enough tests: every interval between decided samples is proved whole
+    result = path(problem, grid, rel_width=Fraction(1, 50), interval_tests=200)
+    verdicts = [i.verdict for i in result.intervals]
+    assert verdicts.count("proved") >= 4
+    assert set(verdicts) <= {"proved", "undecided"}
+    assert result.interval_tests_used < 200
+    # a small budget is shared: every interval to prove gets some of it, not only the first
+    small = path(problem, grid, rel_width=Fraction(1, 50), interval_tests=8)
+    tried = [i for i in small.intervals if i.verdict != "undecided"]
+    assert small.interval_tests_used == 8
+    assert sum(i.proved_fraction > 0 for i in tried) >= 3
+
+
+def test_path_json_round_trip_through_the_checker(tmp_path):
+    from exactrelu.cli import main
+
+    data = tmp_path / "line.csv"
+    rows = zip(LINE_X, LINE_Y, strict=True)
+    data.write_text("x,y\n" + "".join(f"{x[0]},{t}\n" for x, t in rows))
+    out = tmp_path / "path.json"
+    args = ["path", data, "--lam-min", "1/2", "--lam-max", "3/2", "--points", "2", "--bias"]
+    args += ["--rel-width", "1/50", "--interval-tests", "30", "--json", out]
+    assert main([str(a) for a in args]) == 0
+    document = json.loads(out.read_text())
+    assert document["kind"] == "path" and document["data_sha256"]
+    assert all("certificate" in p for p in document["points"])
+    assert main(["check", str(out), "--data", str(data)]) == 0
+    document["points"][0]["objective_upper"] = str(
+        Fraction(document["points"][0]["objective_upper"]) + 1
+    )
+    out.write_text(json.dumps(document))
+    assert main(["check", str(out), "--data", str(data)]) == 1

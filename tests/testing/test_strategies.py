@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from hypothesis import find, given, settings
+import pytest
+from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
+from exactrelu import PlantedInstance, Problem, network_from_json, planted
 from exactrelu.model.network import is_balanced
 from exactrelu.tasks.lam_max import lam_max
 from exactrelu.testing import strategies
@@ -106,6 +108,80 @@ def test_subsampled_problems(problem):
 def test_planted_instances_print_as_calls(instance):
     assert instance.n <= strategies.MAX_N or instance.design == "decoupled"
     assert all(sum(t * t for t in nu.direction) == instance.lam**2 for nu in instance.neurons)
+
+
+def _problem_key(problem):
+    return (
+        problem.dataset.X,
+        problem.dataset.y,
+        problem.lam,
+        problem.bias,
+        problem.output_bias,
+        problem.scale,
+        problem.model,
+        problem.pattern_option,
+    )
+
+
+def _key(case):
+    if isinstance(case, tuple):
+        return tuple(_key(part) for part in case)
+    if isinstance(case, PlantedInstance):
+        return _problem_key(case.problem()), case.neurons
+    if isinstance(case, Problem):
+        return _problem_key(case)
+    return case  # a Network: compared by value
+
+
+def _printed_counterexample(strategy):
+    """The failing case as Hypothesis prints it (the note on the error), and the case itself."""
+    seen = []
+
+    @settings(
+        max_examples=10,
+        database=None,
+        print_blob=False,
+        phases=[Phase.generate],  # no shrinking (slow for planted instances): a random case
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(strategy)
+    def failing(case):
+        seen.append(case)
+        if len(seen) >= 4:  # past the simplest cases, which Hypothesis tries first
+            raise AssertionError("a failing case")
+
+    with pytest.raises(AssertionError) as info:
+        failing()
+    notes = [n for n in getattr(info.value, "__notes__", []) if "failing(" in n]
+    assert len(notes) == 1, info.value.__notes__
+    return notes[0].split(": ", 1)[1], seen[-1]  # the last run replays the printed case
+
+
+@pytest.mark.parametrize(
+    "strategy",
+    [
+        strategies.problems(bias=st.just(True), output_bias=st.booleans(), scale=st.just("mean")),
+        strategies.problems_with_networks(output_bias=st.just(True)),
+        strategies.planted_instances(),
+        strategies.optimal_set_problems(),
+        strategies.subsampled_problems(),
+    ],
+    ids=["problems", "problems_with_networks", "planted", "optimal_set_problems", "subsampled"],
+)
+def test_counterexamples_print_as_code_that_runs(strategy):
+    text, case = _printed_counterexample(strategy)
+    assert "problem(planted" not in text
+    namespace = {
+        "failing": lambda case: case,
+        "Fraction": Fraction,
+        "PlantedInstance": PlantedInstance,
+        "Problem": Problem,
+        "network_from_json": network_from_json,
+        "planted": planted,
+    }
+    rebuilt = eval(text, namespace)  # the printed code, run as a user would paste it
+    assert type(rebuilt) is type(case)
+    assert _key(rebuilt) == _key(case)
 
 
 def test_user_representations_denote_the_exact_rows():

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from exactrelu.exact.display import Summarized
 from exactrelu.exact.rationals import rational_str
 from exactrelu.exact.surds import SqrtSum
 from exactrelu.model.alpha_form import AlphaNeuron, alpha_form_to_json
@@ -42,8 +43,8 @@ class PruneStep:
         return out
 
 
-@dataclass(frozen=True)
-class PruneResult:
+@dataclass(frozen=True, repr=False)
+class PruneResult(Summarized):
     """A network pruned by Algorithm 1 (docs/theory.md §6) with the same exact fit.
 
     ``network`` is the rational network of the pruned convex blocks (one neuron per block,
@@ -111,6 +112,12 @@ class PruneResult:
                 "w2_only",
             )
         }
+
+    def _summary(self) -> list[tuple[str, object]]:
+        items: list[tuple[str, object]] = [("width_before", self.width_before)]
+        items += [("width_after", self.width_after), ("rank", self.rank)]
+        items += [("objective_before", self.objective_before), ("objective", self.objective)]
+        return items + [("objective_change", self.objective_change), ("status", self.status)]
 
     def to_json(self) -> dict[str, object]:
         lam = self.problem.lam_sum

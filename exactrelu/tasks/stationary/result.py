@@ -7,10 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from exactrelu.exact.display import Summarized
 from exactrelu.exact.rationals import rational_str
 from exactrelu.model.alpha_form import AlphaNeuron, alpha_form_to_json
 from exactrelu.model.network import Network
-from exactrelu.model.network_io import network_to_json
+from exactrelu.model.network_io import network_to_float_json, network_to_json
 from exactrelu.program.duality import DualBound
 from exactrelu.program.problem import Problem
 from exactrelu.tasks.certify import Certification
@@ -95,8 +96,8 @@ class ViolatedConstraint:
         }
 
 
-@dataclass(frozen=True)
-class Stationarity:
+@dataclass(frozen=True, repr=False)
+class Stationarity(Summarized):
     """Is a network a stationary point, optimal for its own cells, globally optimal?
 
     ``stationary``: Clarke stationarity, decided exactly.  ``subprogram``: the ``certify``
@@ -154,6 +155,16 @@ class Stationarity:
                 label[name] = "undecided"
         return label
 
+    def _summary(self) -> list[tuple[str, object]]:
+        items: list[tuple[str, object]] = [("status", self.status)]
+        items += [("stationary", self.stationary), ("subprogram_optimal", self.subprogram_optimal)]
+        items += [("globally_optimal", self.globally_optimal), ("objective", self.objective)]
+        items.append(("violated", len(self.violated)))
+        if self.improving_network is not None:
+            items += [("improving_objective", self.improving_objective)]
+            items += [("improving_width", self.improving_network.width)]
+        return items
+
     def to_json(self) -> dict[str, object]:
         problem = self.problem
         improving = self.improving_network
@@ -185,6 +196,9 @@ class Stationarity:
             "dual_value": rational_str(self.dual_value),
             "globally_optimal": self.globally_optimal,
             "improving_network": None if improving is None else network_to_json(improving),
+            "improving_network_float": None
+            if improving is None
+            else network_to_float_json(improving),
             "improving_objective": None
             if improving is None
             else rational_str(self.improving_objective),

@@ -20,6 +20,7 @@ from exactrelu.testing.mutation.oracles import (
     patterns_oracle,
     prune_oracle,
 )
+from exactrelu.testing.mutation.path_oracle import interval_oracle, path_oracle
 from exactrelu.testing.mutation.stationary_oracle import stationary_oracle
 
 KINDS = (
@@ -28,8 +29,10 @@ KINDS = (
     "certify",
     "optimal_set exact",
     "optimal_set verified",
+    "optimal_set mirror",
     "prune",
     "path",
+    "verified_interval",
     "stationary",
 )
 """The kinds of files mutated, in the order of the table."""
@@ -109,6 +112,34 @@ def _optimal_set_samples(status: str):
         yield _sample(label, result.to_json(), problem.dataset, equal_claims_oracle)
 
 
+def _mirror_ties_samples():
+    """Verified optimal sets with mirror ties (proofs/mirror_ties.md): at small λ the residual
+    has X̃ᵀr = 0 and the optimal networks form a trade polytope (two and six vertices)."""
+    from exactrelu.optimum.optimal_set import optimal_set
+
+    instances = (
+        (
+            [[-0.8, -1.3], [-0.2, 0.4], [1.1, 0.1], [-0.6, -0.8], [0.7, 1.6], [0.3, -1.2]],
+            [-1.0, 1.6, 0.2, -1.7, -0.1, -1.2],
+            Fraction(1, 50),
+            {"output_bias": True},
+        ),
+        (
+            [[0.1, -0.1], [0.6, 0.1], [-0.5, 0.4], [1.3, 0.9], [-0.7, -1.3], [-0.6, 0.0]],
+            [-2.3, -0.2, -1.2, -0.7, -0.5, -0.3],
+            Fraction(1, 200),
+            {},
+        ),
+    )
+    for X, y, lam, options in instances:
+        exact = [[Fraction(str(v)) for v in row] for row in X]
+        problem = Problem(exact, [Fraction(str(v)) for v in y], lam, **options)
+        result = optimal_set(problem)
+        if not result.to_json().get("mirror_ties"):  # pragma: no cover - chosen for it
+            raise AssertionError("expected a verified optimal set with mirror ties")
+        yield _sample("optimal_set mirror", result.to_json(), problem.dataset, equal_claims_oracle)
+
+
 def _prune_samples():
     from exactrelu.tasks.prune import prune
 
@@ -120,12 +151,27 @@ def _prune_samples():
     yield _sample("prune", prune(problem, split).to_json(), problem.dataset, prune_oracle)
 
 
-def _path_samples():
+@cache
+def _small_path():
+    """A small path (n = 5, d = 1 with a bias) whose grid passes λ_max: proved, sampled,
+    undecided and zero intervals, decided and numeric brackets, exact and verified samples."""
     from exactrelu.tasks.path import path
 
-    problem = _planted_problem(0)
-    result = path(problem, [problem.lam / 2, problem.lam], max_solves=6)
-    yield _sample("path", result.to_json(), problem.dataset, None)
+    problem = Problem([[0], [1], [2], [3], [4]], [3, 0, 2, -1, 4], 1, bias=True)
+    grid = [Fraction(1, 2), Fraction(3, 2), Fraction(20)]
+    return problem, path(problem, grid, rel_width=Fraction(1, 50), interval_tests=12)
+
+
+def _path_samples():
+    problem, result = _small_path()
+    yield _sample("path", result.to_json(), problem.dataset, path_oracle)
+
+
+def _verified_interval_samples():
+    problem, result = _small_path()
+    proved = [i for i in result.intervals if i.proofs]
+    for pieces in (proved[0].proofs, proved[-1].proofs):
+        yield _sample("verified_interval", pieces[-1], problem.dataset, interval_oracle)
 
 
 def _stationary_samples():
@@ -158,7 +204,9 @@ _BUILDERS: dict[str, Callable] = {
     "certify": _certify_samples,
     "optimal_set exact": lambda: _optimal_set_samples("exact"),
     "optimal_set verified": lambda: _optimal_set_samples("verified"),
+    "optimal_set mirror": _mirror_ties_samples,
     "prune": _prune_samples,
     "path": _path_samples,
+    "verified_interval": _verified_interval_samples,
     "stationary": _stationary_samples,
 }

@@ -5,7 +5,7 @@ A script, not a test: it prints timings and ratios to baselines timed in the sam
 machines are shared and noisy, so only same-run ratios mean anything).  See
 ``benchmarks/README.md`` for the data, the tables and what each column means.
 
-Three tables:
+Four tables:
 
 A. random data (n = 100, d = 3, the data of ``benchmarks/solve.py``), several seeds and λ's:
    how each came out (``exact``, ``verified`` or ``undecided``, counted) and the time of each
@@ -24,7 +24,7 @@ D. the decided rate (``--sweep``; also in the default run): >= 100 random proble
 
 Usage::
 
-    .venv/bin/python benchmarks/optimal_set.py            # full run (a few minutes)
+    .venv/bin/python benchmarks/optimal_set.py            # full run, A-D (30-50 minutes)
     .venv/bin/python benchmarks/optimal_set.py --quick    # small sizes, < 1 minute
     .venv/bin/python benchmarks/optimal_set.py --json out/optimal_set.json --seeds 0,1
     .venv/bin/python benchmarks/optimal_set.py --sweep  # table D only (about 10 minutes)

@@ -425,9 +425,8 @@ def _run_prune(args: argparse.Namespace) -> int:
     out = sys.stderr if args.json == "-" else sys.stdout
     print(
         f"pruned from {result.width_before} to {_count(result.width_after, 'neuron')} (rank of "
-        "the fits "
-        f"{result.rank}), fit unchanged exactly; objective {float(result.objective):.12g} "
-        f"(change {float(result.objective_change):.3g}, exact)",
+        f"the fits {result.rank}), fit unchanged exactly{_rounded(args)}; objective "
+        f"{float(result.objective):.12g} (change {float(result.objective_change):.3g}, exact)",
         file=out,
     )
     if args.json:
@@ -608,7 +607,7 @@ def _run_sensitivity(args: argparse.Namespace) -> int:
     result = sensitivity(optimal_set(problem, problem.solve(_tol(args))), args.wrt, direction)
     out = sys.stderr if args.json == "-" else sys.stdout
     print(
-        f"status {result.status}: derivative along {args.wrt} of the optimum "
+        f"status {result.status}{_rounded(args)}: derivative along {args.wrt} of the optimum "
         f"({_count(len(result.alpha), 'neuron')}; LICQ and SCS hold, "
         f"{result.conditions.status}); "
         f"dα ≈ {[float(a) for a in result.alpha]}, max |dr| ≈ "

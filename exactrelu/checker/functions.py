@@ -114,6 +114,13 @@ def check_functions(cert: dict, program, neurons, gates, fits, y_hat, vertices) 
     dimension = matrix(diffs).rank() if diffs else 0
     if section.get("dimension") != dimension or type(section.get("dimension")) is not int:
         raise CheckFailure(f"functions.dimension is {section.get('dimension')!r}, not {dimension}")
+    count = section.get("distinct_functions")
+    if count != len(distinct) or type(count) is not int:
+        raise CheckFailure(f"functions.distinct_functions is {count!r}, not {len(distinct)}")
+    if section.get("extreme_functions") is None:  # not computed (many functions): no claim
+        if section.get("separators") is not None or section.get("combinations") is not None:
+            raise CheckFailure("separators and combinations need extreme_functions")
+        return dimension
     _extremes(section, distinct)
     return dimension
 

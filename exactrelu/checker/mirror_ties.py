@@ -158,15 +158,15 @@ def read_mirrors(mirror: dict, program: Program, neurons: list[Neuron]) -> list[
     rows = program.rows
     nonzero = [k for k, row in enumerate(rows) if any(row)]
     keys: dict[bytes, list[int]] = {}
-    for i, bits in enumerate(program.matrix[:, nonzero]):
-        keys.setdefault(bytes(bits), []).append(i)
+    for i, bits in enumerate(program.matrix[:, nonzero].astype(np.uint8)):
+        keys.setdefault(bits.tobytes(), []).append(i)
     out = []
     for j, nu in enumerate(neurons):
         face, on = set(nu.face), set(nu.active)
         active = [k for k in nonzero if k not in face and k not in on]
         cells: set[int] = set()
         for c in nu.cells:  # Lemma 2: the mirror cell −C has pattern 1 − D_C on nonzero rows
-            flipped = bytes(1 - program.matrix[c, nonzero].astype(np.uint8))
+            flipped = (1 - program.matrix[c, nonzero].astype(np.uint8)).astype(np.uint8).tobytes()
             cells.update(keys.get(flipped, []))
         out.append(Mirror(j, nu.sign, list(nu.face), active, sorted(cells)))
     listed = mirror.get("mirrors")
@@ -419,6 +419,18 @@ def _network(obj: object, entries, directions, neurons, lam: arb, b: arb | None,
         contains(obj.get("output_bias"), b, f"{what} output_bias")
 
 
+def function_proved(
+    output_bias: bool, bias: bool, rank: int, D: int, ones: list[Fraction] | None
+) -> bool | None:
+    """M9, Corollary 6 of proofs/mirror_ties.md: every optimal network computes one function
+    without an output bias, when 1 ∉ range(X̃) (the output bias is not traded), or with a hidden
+    bias and rank X̃ = D; otherwise a trade may add an affine function that vanishes on the data
+    only, and the claim is not made (null)."""
+    if not output_bias or ones is None or (len(ones) > rank and ones[-1] == 1):
+        return True
+    return True if bias and rank == D else None
+
+
 def check_mirror_claims(
     cert: dict,
     neurons: list[Neuron],
@@ -429,6 +441,7 @@ def check_mirror_claims(
     directions: list[list[arb]],
     alpha: list[arb],
     lam: arb,
+    unique_function: bool | None,
 ) -> None:
     """M9: the mirrors, the minimal networks (one per listed vertex, in order), the first of
     them as ``network``, the counts and flags, the status and the claim labels."""
@@ -497,7 +510,7 @@ def check_mirror_claims(
             len(mirrors[i].cells if mirrored else neurons[i].cells) == 1 for i, mirrored, _ in used
         )
     expected = {
-        "unique_function": True,
+        "unique_function": unique_function,
         "unique_network": unique_network,
         "unique_convex": unique_convex,
         "count_minimal_networks": count,

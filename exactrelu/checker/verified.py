@@ -49,6 +49,7 @@ from exactrelu.checker.mirror_ties import (
     TradePolytope,
     check_mirror_claims,
     check_vertices,
+    function_proved,
     has_mirror_ties,
     mirror_blocks,
     read_free_columns,
@@ -344,6 +345,9 @@ def _mirror_claims(cert, section, program, neurons, mirrors, free, found: _Enclo
         found.direction,
         found.alpha,
         found.system.lam,
+        function_proved(
+            program.output_bias, program.bias, free.rank, len(program.rows[0]), free.ones
+        ),
     )
     count = len(vertices)
     plural = "s" if count > 1 else ""

@@ -147,13 +147,18 @@ def extreme_points(points: list[tuple[Fraction, ...]]) -> list[int]:
     return [i for i in range(len(points)) if i not in redundant]
 
 
+EXTREMES_LIMIT = 40  # extreme functions (with their LP certificate) up to this many functions
+
+
 @dataclass(frozen=True)
 class FunctionSet:
-    """The optimal functions G(P): unique iff one point; its dimension and extreme points."""
+    """The optimal functions G(P): unique iff one point; its dimension and extreme points
+    (``extremes`` is None when the minimal networks compute more than ``EXTREMES_LIMIT``
+    distinct functions: the exact LPs of the hull and its certificate are not run)."""
 
     gmap: FunctionMap
     values: tuple[tuple[Fraction, ...], ...]  # G(vertex) per vertex, in the vertices' order
-    extremes: tuple[tuple[Fraction, ...], ...]
+    extremes: tuple[tuple[Fraction, ...], ...] | None
     dimension: int
 
     @property
@@ -165,11 +170,17 @@ class FunctionSet:
         with their certificate: a strictly separating vector per extreme function and, for each
         other distinct function of a vertex, convex weights over the extreme ones."""
         distinct = sorted(set(self.values))
-        others = [q for q in distinct if q not in self.extremes]
-        return {
+        head = {
             "hyperplanes": [list(u) for u in self.gmap.hyperplanes],
             "coordinates": list(self.gmap.labels),
             "dimension": self.dimension,
+            "distinct_functions": len(distinct),
+        }
+        if self.extremes is None:
+            return {**head, "extreme_functions": None, "separators": None, "combinations": None}
+        others = [q for q in distinct if q not in self.extremes]
+        return {
+            **head,
             "extreme_functions": [[rational_str(t) for t in p] for p in self.extremes],
             "separators": [
                 [rational_str(t) for t in separator(p, [q for q in distinct if q != p])]
@@ -188,7 +199,9 @@ class FunctionSet:
 def function_set(gmap: FunctionMap, vertices) -> FunctionSet:
     values = tuple(gmap(v) for v in vertices)
     distinct = sorted(set(values))
-    extremes = tuple(distinct[i] for i in extreme_points(distinct))
+    extremes = None
+    if len(distinct) <= EXTREMES_LIMIT:
+        extremes = tuple(distinct[i] for i in extreme_points(distinct))
     return FunctionSet(gmap, values, extremes, rank_of_differences(distinct))
 
 

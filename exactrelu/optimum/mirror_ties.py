@@ -338,8 +338,18 @@ class _MirrorVerifier(_Verifier):
             lam=self.lam,
             scale_n=self.n if self.problem.scale == "mean" else 1,
             output_bias=self.output_bias,
+            unique_function=self.function_proved(),
         )
         return Verification("verified", (), structure)
+
+    def function_proved(self) -> bool | None:
+        """Corollary 6 of proofs/mirror_ties.md: one function on R^d without an output bias,
+        when 1 ∉ range(X̃) (the output bias is not traded), or with a hidden bias and rank X̃ = D
+        (then a fit-preserving trade is zero); otherwise not claimed (None)."""
+        appended = self.free.Q.ncols() > self.free.rank
+        if not self.output_bias or appended:
+            return True
+        return True if self.problem.bias and self.free.rank == self.D else None
 
     def trades(self, directions, alpha, w) -> TradePolytope:
         """The trade polytope's vertices: columns ``s_ν C v_ν`` of the tradeable neurons (those
@@ -420,6 +430,7 @@ class MirrorStructure:
     lam: Fraction
     scale_n: int
     output_bias: bool
+    unique_function: bool | None = True  # Corollary 6; None where a trade may add an affine map
     status: str = "verified"
 
     @property
@@ -518,8 +529,10 @@ class MirrorStructure:
 
     @property
     def claims(self) -> dict[str, str]:
-        names = ("neurons", "residual", "optimum", "unique_function", "minimal_networks")
+        names = ("neurons", "residual", "optimum", "minimal_networks")
         out = {name: "verified" for name in names}
+        if self.unique_function is not None:
+            out["unique_function"] = "verified"
         if self.complete:
             out.update(
                 {
@@ -581,7 +594,7 @@ class MirrorStructure:
                 ],
                 "unique_network": self.unique_network,
                 "unique_convex": self.unique_convex,
-                "unique_function": True,
+                "unique_function": self.unique_function,
                 "network": networks[0]["network"],  # one optimal network: the first vertex
                 "minimal_networks": networks,
                 "count_minimal_networks": self.count,

@@ -381,7 +381,7 @@ def test_status_and_claims() -> None:
 
 def test_undecided_block_weakens_the_claims() -> None:
     """Listing a block of E as undecided (and leaving it out of its neuron) is accepted only
-    with status undecided and no polytope claim labelled exact."""
+    with status undecided, no set-level claim, and every set-level field null (O16)."""
     doc = document("identity")
     neuron = doc["neurons"][0]
     block = [neuron["cells"][-1], neuron["sign"]]
@@ -389,10 +389,27 @@ def test_undecided_block_weakens_the_claims() -> None:
     doc["undecided_blocks"] = [block]
     rejects("identity", doc, "status")
     doc["status"] = "undecided"
-    rejects("identity", doc, "exact but E has undecided blocks")
-    for name in doc["claims"]:
-        if name not in ("optimum", "residual"):
-            doc["claims"][name] = "undecided"
+    rejects("identity", doc, "is made but E has undecided blocks")
+    doc["claims"] = {name: "exact" for name in ("optimum", "residual", "fit")}
+    rejects("identity", doc, "must be null in an undecided file")
+    for name in (
+        "neurons",
+        "used_neurons",
+        "unique_network",
+        "unique_function",
+        "functions",
+        "unique_convex",
+        "count_minimal_networks",
+        "count_minimal_networks_is_lower_bound",
+        "count_minimal_convex",
+        "min_width",
+        "same_size",
+        "min_norm_network",
+    ):
+        doc[name] = None
+    doc["minimal_networks"] = []
+    doc["reason"] = "block not decided"
+    doc["objective_lower"] = doc["objective_upper"] = doc["optimum"]
     assert "1 undecided blocks" in check("identity", doc)
     # a block below the bound cannot be called undecided
     bad = copy.deepcopy(doc)

@@ -173,3 +173,22 @@ def test_irrational_undecided_file() -> None:
     bad = copy.deepcopy(report)
     bad["solve"]["objective_lower"] = bad["solve"]["objective_upper"]
     _rejects(problem, bad)
+
+
+def test_many_functions_leave_the_extremes_unclaimed(monkeypatch) -> None:
+    """Above EXTREMES_LIMIT distinct functions the extreme functions are null (not claimed); the
+    dimension, the count of distinct functions and unique_function are still checked."""
+    import exactrelu.optimum.functions as functions
+
+    monkeypatch.setattr(functions, "EXTREMES_LIMIT", 1)
+    problem = planted(grid=(3, 1), seed=0).problem()
+    report = json.loads(json.dumps(optimal_set(problem, max_networks=2).to_json()))
+    section = report["functions"]
+    assert section["extreme_functions"] is None and section["distinct_functions"] > 1
+    _check(problem, report)
+    bad = copy.deepcopy(report)
+    bad["functions"]["separators"] = []
+    _rejects(problem, bad, "separators")
+    bad = copy.deepcopy(report)
+    bad["functions"]["distinct_functions"] -= 1
+    _rejects(problem, bad, "distinct_functions")

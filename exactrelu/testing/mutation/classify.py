@@ -15,7 +15,7 @@ from exactrelu.data.io import data_sha256, read_data
 from exactrelu.errors import ExactReluInputError
 from exactrelu.model.alpha_form import alpha_form_from_json, alpha_form_objective
 from exactrelu.program.problem import MODELS, SCALES, Problem
-from exactrelu.testing.mutation.operators import Mutation, internal, number_text
+from exactrelu.testing.mutation.operators import Mutation, get_at, internal, number_text
 
 if TYPE_CHECKING:
     from exactrelu.testing.mutation.samples import Sample
@@ -32,6 +32,13 @@ def classify(sample: Sample, mutation: Mutation, data_file: Path) -> str:
         # The file names its data by hash: a changed data set makes that claim false.
         same = data_sha256(mutation.X, mutation.y) == sample.document.get("data_sha256")
         return "internal" if same else "falsifying"
+    copy = _float_copy(mutation.path)
+    if copy is not None:  # a float copy must be the rounded exact value, or absent (null)
+        try:
+            changed = get_at(mutation.document, copy) is not None
+        except (KeyError, IndexError, TypeError):
+            changed = False
+        return "falsifying" if changed else "internal"
     if internal(mutation.path):
         return "internal"
     if sample.oracle is None:
@@ -51,6 +58,14 @@ def classify(sample: Sample, mutation: Mutation, data_file: Path) -> str:
     ):
         verdict = False  # the mutated file does not parse as its kind
     return "unclassified" if verdict is None else "true" if verdict else "falsifying"
+
+
+def _float_copy(path: tuple) -> tuple | None:
+    """The path of the float copy (a field ``X_float``) that ``path`` lies in, if any."""
+    for i, key in enumerate(path):
+        if isinstance(key, str) and key.endswith("_float"):
+            return path[: i + 1]
+    return None
 
 
 _EMPTY_DEFAULT = {"undecided_blocks", "undecided"}  # read as [] when missing

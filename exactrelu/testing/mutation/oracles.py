@@ -81,7 +81,7 @@ def bounds_oracle(doc: dict, original: dict, context: Context) -> bool | None:
     net = network_from_json(doc["network"], d=problem.dataset.d, bias=problem.bias)
     value = problem.objective(net)
     tol = rational(doc["tol"])
-    checks: list[bool | None] = [tol >= 0]
+    checks: list[bool | None] = [0 <= tol < 1]  # D8: a tol of 1 or more is refused
     if doc["kind"] == "solve":
         upper, lower = rational(doc["objective_upper"]), rational(doc["objective_lower"])
         checks += [upper == value, rational(doc["gap"]) == upper - lower]

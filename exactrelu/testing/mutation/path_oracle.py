@@ -39,6 +39,7 @@ _NUMERIC = {
     "interval_seconds",
     "max_solves",
     "source",
+    "rel_width",  # a parameter: the claims that depend on it (resolved) are judged themselves
 }
 _ITEMS = ("points", "breakpoints", "intervals")
 
@@ -75,14 +76,17 @@ def path_oracle(doc: dict, original: dict, context: Context) -> bool | None:
     """True when every claim of the mutated path is one of the original's (see the module
     docstring); None when only ``conditions`` changed."""
     keys = tuple(k for k in HEADER if k != "lam")
-    if not header_true(doc, original, context, keys):
-        return False
     new, old = _view(doc), _view(original)
-    if set(new) - set(old):
+    if not header_true(new, old, context, keys) or set(new) - set(old):
         return False
     verdicts = []
     for key in old:
-        if key in _ITEMS:
+        if key == "intervals" and isinstance(new.get(key), list):
+            zero = [i for i in new[key] if isinstance(i, dict) and i.get("verdict") == "zero"]
+            others = [i for i in new[key] if i not in zero]
+            verdicts.append(_sub_list(others, old[key], key))
+            verdicts += [_zero_true(i, original) for i in zero]
+        elif key in _ITEMS:
             verdicts.append(_sub_list(new.get(key), old[key], key))
         elif key not in ("kind", "version", "status", "claims"):  # format_true judged those
             verdicts.append(same_claim(new.get(key), old[key], (key,)))
@@ -90,6 +94,21 @@ def path_oracle(doc: dict, original: dict, context: Context) -> bool | None:
     if verdict is True and _conditions(doc) != _conditions(original):
         return None
     return verdict
+
+
+def _zero_true(item: dict, original: dict) -> bool | None:
+    """A ``zero`` interval ``[lo, hi]`` claims the zero network optimal on it: true iff
+    ``0 < lo < hi`` and ``lo >= λ_max`` (λ_max² from the verified original)."""
+    if set(item) != {"lam_lo", "lam_hi", "verdict", "status"} or item["status"] != "exact":
+        return False
+    lo, hi = number_text(item["lam_lo"]), number_text(item["lam_hi"])
+    if lo is None or hi is None or not 0 < lo < hi:
+        return False
+    top = original["lam_max"]
+    lower, upper = Fraction(top["squared_lower"]), Fraction(top["squared_upper"])
+    if lo * lo >= upper:
+        return True
+    return False if lo * lo < lower else None
 
 
 def _sub_list(new, old: list, key: str) -> bool | None:

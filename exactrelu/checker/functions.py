@@ -109,6 +109,8 @@ def check_functions(cert: dict, program, neurons, gates, fits, y_hat, vertices) 
     section = field(cert, "functions", dict)
     if section.get("hyperplanes") != [list(u) for u in lines]:
         raise CheckFailure("functions.hyperplanes are not the neurons' hyperplanes")
+    if section.get("coordinates") != _labels(d, len(lines), program.bias, gated):
+        raise CheckFailure("functions.coordinates do not name the coordinates of G")
     base = distinct[0]
     diffs = [[a - b for a, b in zip(p, base, strict=True)] for p in distinct[1:]]
     dimension = matrix(diffs).rank() if diffs else 0
@@ -123,6 +125,20 @@ def check_functions(cert: dict, program, neurons, gates, fits, y_hat, vertices) 
         return dimension
     _extremes(section, distinct)
     return dimension
+
+
+def _labels(d: int, planes: int, bias: bool, gated: bool) -> list[str]:
+    """The names of G's coordinates: the affine part, then per hyperplane its kink (relu) or
+    its J and P parts (gated) — docs/formats.md, ``functions``."""
+    labels = [f"x{j}" for j in range(d)] + ["1"]
+    names = [f"x{j}" for j in range(d)] + (["1"] if bias else [])
+    for i in range(planes):
+        labels += (
+            [f"|h{i}|"]
+            if not gated
+            else [f"J{i}.{t}" for t in names] + [f"P{i}.{t}" for t in names]
+        )
+    return labels
 
 
 def _extremes(section: dict, distinct: list[tuple[Fraction, ...]]) -> None:

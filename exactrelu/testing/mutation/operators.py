@@ -36,12 +36,16 @@ class Mutation:
 
 def internal(path: tuple) -> bool:
     """Whether a JSON path lies in a certificate part (no claim): under a ``certificate`` key,
-    a float copy (``*_float``), or the KKT multipliers of a stationary file's violated block."""
+    a float copy (``*_float``), the KKT multipliers of a stationary file's violated block, the
+    separators and convex combinations that certify an optimal set's extreme functions (any
+    valid ones prove the claim), or the ``max_networks`` option echoed by an optimal set."""
     keys = [p for p in path if isinstance(p, str)]
     return (
         "certificate" in keys
         or any(k.endswith("_float") for k in keys)
         or (len(keys) >= 2 and keys[0] == "violated" and keys[1] == "mu")
+        or (len(keys) >= 2 and keys[0] == "functions" and keys[1] in ("separators", "combinations"))
+        or keys == ["max_networks"]
     )
 
 

@@ -220,22 +220,8 @@ class _MirrorVerifier(_Verifier):
         values += [Qr[j, 0] for j in range(self.q)]
         return values
 
-    def jacobian(self, x: list[arb]) -> arb_mat:
-        """``[[I + Σ a_ν M_ν, F, Q], [Fᵀ, 0, 0], [Qᵀ, 0, 0]]`` over the balls of x."""
-        r, alpha, _ = self.split(x)
-        n, p, D = self.n, self.p, self.D
-        scale = arb_mat(p * D, p * D)
-        for i in range(p):
-            for j in range(D):
-                scale[i * D + j, i * D + j] = alpha[i]
-        top = (self.ZP * (scale * self.Zt) + self.identity_n).tolist()
-        F = self.fits(r).tolist()
-        Q = self.Q.tolist()
-        rows = [top[i] + F[i] + Q[i] for i in range(n)]
-        zeros = [arb(0)] * (p + self.q)
-        rows += [[F[k][i] for k in range(n)] + zeros for i in range(p)]
-        rows += [[Q[k][j] for k in range(n)] + zeros for j in range(self.q)]
-        return arb_mat(rows)
+    def free_rows(self) -> list[list[arb]]:
+        return self.Q.tolist()
 
     def float_start(self, residual, alpha, output_bias, polish: bool):
         """Newton on the system in floats from the solver's point (which may be far from a

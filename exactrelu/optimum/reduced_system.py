@@ -118,7 +118,7 @@ class ReducedSystem:
         return values
 
     def jacobian(self, x: list[arb]) -> arb_mat:
-        """``[[I + Σ α_ν M_ν, F (, 1)], [Fᵀ, 0], (1ᵀ)]`` enclosed over the balls of x."""
+        """``[[I + Σ α_ν M_ν, F, Q], [Fᵀ, 0, 0], [Qᵀ, 0, 0]]`` enclosed over the balls of x (Q: :meth:`free_rows`)."""
         r, alpha, _ = self.split(x)
         n, p, D = self.n, self.p, self.D
         scale = arb_mat(p * D, p * D)
@@ -127,13 +127,17 @@ class ReducedSystem:
                 scale[i * D + j, i * D + j] = alpha[i]
         top = (self.ZP * (scale * self.Zt) + self.identity_n).tolist()
         F = self.fits(r).tolist()
-        extra = [arb(1)] if self.output_bias else []
-        rows = [top[i] + F[i] + extra for i in range(n)]
+        free = self.free_rows()
+        rows = [top[i] + F[i] + free[i] for i in range(n)]
         zeros = [arb(0)] * (self.N - n)
         rows += [[F[k][i] for k in range(n)] + zeros for i in range(p)]
-        if self.output_bias:
-            rows.append([arb(1)] * n + zeros)
+        rows += [[free[k][j] for k in range(n)] + zeros for j in range(len(free[0]))]
         return arb_mat(rows)
+
+    def free_rows(self) -> list[list[arb]]:
+        """The rows of the matrix of free columns Q (n × q): the column 1 of an output bias
+        (``1ᵀr = 0``), none without one; mirror ties use a basis of range(X̃)."""
+        return [[arb(1)] if self.output_bias else [] for _ in range(self.n)]
 
     # -- the float start and the Krawczyk test ------------------------------------------------
     def float_start(self, residual, alpha, output_bias, polish: bool):

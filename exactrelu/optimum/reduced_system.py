@@ -118,7 +118,8 @@ class ReducedSystem:
         return values
 
     def jacobian(self, x: list[arb]) -> arb_mat:
-        """``[[I + Σ α_ν M_ν, F, Q], [Fᵀ, 0, 0], [Qᵀ, 0, 0]]`` enclosed over the balls of x (Q: :meth:`free_rows`)."""
+        """``[[I + Σ α_ν M_ν, F, Q], [Fᵀ, 0, 0], [Qᵀ, 0, 0]]`` enclosed over the balls of x
+        (Q: :meth:`free_rows`)."""
         r, alpha, _ = self.split(x)
         n, p, D = self.n, self.p, self.D
         scale = arb_mat(p * D, p * D)

@@ -176,10 +176,16 @@ def free_columns(rows: list[list[Fraction]], output_bias: bool) -> FreeColumns:
 class _MirrorVerifier(_Verifier):
     """The verified route's checks on the system with the free linear term (module doc)."""
 
-    max_networks = DEFAULT_MAX_NETWORKS
-
-    def __init__(self, problem, neurons: list[Neuron], free: FreeColumns, cache=None) -> None:
+    def __init__(
+        self,
+        problem,
+        neurons: list[Neuron],
+        free: FreeColumns,
+        max_networks: int = DEFAULT_MAX_NETWORKS,
+        cache=None,
+    ) -> None:
         super().__init__(problem, neurons, cache=cache)
+        self.max_networks = max_networks  # vertices walked and listed at most
         self.free = free
         self.q = free.Q.ncols()
         self.N = self.n + self.p + self.q
@@ -389,8 +395,7 @@ def verify_mirror_ties(
     if not neurons:
         return Verification("unavailable", ("no neurons proposed",))
     with ctx.workprec(PRECISION):
-        verifier = _MirrorVerifier(problem, neurons, free, cache=cache)
-        verifier.max_networks = max_networks
+        verifier = _MirrorVerifier(problem, neurons, free, max_networks, cache=cache)
         return verifier.run(found.residual, weights, found.output_bias, polish=False)
 
 

@@ -447,8 +447,10 @@ def _planted(grid: Grid) -> tuple[Any, Any, Any, dict[str, Any]]:
 
 def bench_planted(grid: Grid) -> dict[str, Any]:
     """One row of table B."""
+    from exactrelu.optimum.neuron_polytope import min_norm_point, polytope_vertices
+
     # by name from the submodule: ``exactrelu.optimum.optimal_set`` is also the exported function
-    from exactrelu.optimum.optimal_set import _min_norm, _vertices, optimal_set
+    from exactrelu.optimum.optimal_set import optimal_set
 
     row: dict[str, Any] = {"grid": f"({grid[0]},{grid[1]})", "seed": grid[2]}
     try:
@@ -456,9 +458,9 @@ def bench_planted(grid: Grid) -> dict[str, Any]:
         result, row["set_s"] = timed(optimal_set, problem, solution)
         # the two expensive stages of optimal_set, re-run alone on the same neurons
         vertices, row["vertices_s"] = timed(
-            _vertices, result.neurons, result.fit, problem.output_bias
+            polytope_vertices, result.neurons, result.fit, problem.output_bias
         )
-        _, row["min_norm_s"] = timed(_min_norm, vertices, len(result.neurons))
+        _, row["min_norm_s"] = timed(min_norm_point, vertices, len(result.neurons))
         cert, row["to_json_s"] = timed(result.to_json)
         row["check_verdict"], row["check_s"] = run_checker(problem, cert)
         row["oracle"], row["oracle_width"], row["oracle_s"] = planted_oracle(inst)
@@ -489,16 +491,18 @@ def bench_planted(grid: Grid) -> dict[str, Any]:
 
 
 def bench_brute(grid: Grid) -> dict[str, Any]:
-    """One row of table C: cdd (the engine's ``_vertices``) vs brute force, same polytope."""
+    """One row of table C: cdd (``polytope_vertices``) vs brute force, same polytope."""
+    from exactrelu.optimum.neuron_polytope import polytope_vertices
+
     # by name from the submodule: ``exactrelu.optimum.optimal_set`` is also the exported function
-    from exactrelu.optimum.optimal_set import _vertices, optimal_set
+    from exactrelu.optimum.optimal_set import optimal_set
 
     row: dict[str, Any] = {"grid": f"({grid[0]},{grid[1]})", "seed": grid[2]}
     try:
         _, problem, solution, row = _planted(grid)
         result = optimal_set(problem, solution)
         cdd_vertices, row["cdd_s"] = timed(
-            _vertices, result.neurons, result.fit, problem.output_bias
+            polytope_vertices, result.neurons, result.fit, problem.output_bias
         )
         F, target = polytope_of(result)
         (brute, examined), row["brute_s"] = timed(brute_force_vertices, F, target)

@@ -42,7 +42,7 @@ LAYERS = {
 }
 # The top: lazy public names, the command line, the demo, compatibility re-exports.
 TOP = {"__init__", "__main__", "cli", "demo", "path", "optimal_set", "problem", "mutation"}
-TOP |= {"strategies"}
+TOP |= {"strategies", "cli_output", "cli_parser"}
 CHECKER = "checker"
 MAY_IMPORT_CHECKER = {"testing"}
 CHECKER_THIRD_PARTY = {"numpy", "flint"}

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
-from flint import fmpq, fmpq_mat
-
+from exactrelu.checker.bases import basis_point, independent_rows, pivots
 from exactrelu.checker.duality import (
     Program,
     check_alpha_form,
@@ -352,10 +351,6 @@ def _centred(program: Program, fits, y_hat):
     return F, target
 
 
-def _fraction(x: fmpq) -> Fraction:
-    return Fraction(int(x.p), int(x.q))
-
-
 def _vertices(section: dict, F, target, r, fits, program: Program):
     """O6-O8: every listed basis is feasible, the list is closed under pivots; returns the
     vertices (dicts neuron -> β > 0) and the number of bases."""
@@ -365,7 +360,7 @@ def _vertices(section: dict, F, target, r, fits, program: Program):
     for j, f in enumerate(fits):
         if sum(a * b for a, b in zip(r, f, strict=True)) != lam2:
             raise CheckFailure(f"neuron {j} has rᵀf != λ²")
-    rows = _independent_rows(F) if p else []
+    rows = independent_rows(F) if p else []
     m = len(rows)
     if section.get("rank") != m or type(section.get("rank")) is not int:
         raise CheckFailure(f"rank must be {m}, the rank of the (centred) fit matrix")
@@ -388,66 +383,16 @@ def _vertices(section: dict, F, target, r, fits, program: Program):
         bases.add(tuple(basis))
     vertices = {}
     for basis in sorted(bases):
-        beta = _basis_point(A, b, basis, p)  # O7
+        beta = basis_point(A, b, basis, p)  # O7
         key = tuple(sorted(beta.items()))
         if key not in vertices:
             # O7: the point solves the full (centred) system, not only the chosen rows.
             _in_polytope(F, target, beta, f"the point of basis {list(basis)}")
             vertices[key] = beta
-        for new in _pivots(A, b, basis, p):  # O8
+        for new in pivots(A, b, basis, p):  # O8
             if new not in bases:
                 raise CheckFailure(f"basis {list(basis)} pivots to {list(new)}, not listed")
     return list(vertices.values()), len(bases)
-
-
-def _independent_rows(F) -> list[int]:
-    """Indices of a maximal independent set of rows of F (the pivots of rref(Fᵀ))."""
-    reduced, rank = matrix(F).transpose().rref()
-    pivots, col = [], 0
-    for i in range(rank):
-        while reduced[i, col] == 0:
-            col += 1
-        pivots.append(col)
-        col += 1
-    return pivots
-
-
-def _columns(A: fmpq_mat, cols) -> fmpq_mat:
-    return fmpq_mat([[A[i, j] for j in cols] for i in range(A.nrows())])
-
-
-def _basis_point(A, b, basis, p) -> dict[int, Fraction]:
-    """O7: A_B is nonsingular and β_B = A_B⁻¹ b >= 0; returns β's nonzero entries."""
-    if not basis:
-        return {}
-    AB = _columns(A, basis)
-    if AB.det() == 0:
-        raise CheckFailure(f"basis {list(basis)} is singular")
-    x = AB.solve(b)
-    beta = {j: _fraction(x[t, 0]) for t, j in enumerate(basis)}
-    if any(v < 0 for v in beta.values()):
-        raise CheckFailure(f"basis {list(basis)} is infeasible (a negative β)")
-    return {j: v for j, v in beta.items() if v != 0}
-
-
-def _pivots(A, b, basis, p):
-    """O8: the bases one simplex pivot away, for every entering j, every tied leaving row."""
-    if not basis:
-        if p:  # every entering column is an edge without a leaving row
-            raise CheckFailure("an empty basis with neurons: unbounded edge")
-        return
-    inverse = _columns(A, basis).inv()
-    x, D = inverse * b, inverse * A
-    for j in range(p):
-        if j in basis:
-            continue
-        ratios = {t: x[t, 0] / D[t, j] for t in range(len(basis)) if D[t, j] > 0}
-        if not ratios:
-            raise CheckFailure(f"entering neuron {j} at basis {list(basis)}: unbounded edge")
-        least = min(ratios.values())
-        for t, ratio in ratios.items():
-            if ratio == least:
-                yield tuple(sorted([k for k in basis if k != basis[t]] + [j]))
 
 
 def _in_polytope(F, target, beta: dict[int, Fraction], what: str) -> None:

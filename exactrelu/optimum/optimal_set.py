@@ -26,13 +26,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
 
-import cdd
-import cdd.gmp
-import numpy as np
-
 from exactrelu.errors import ExactReluInputError
 from exactrelu.exact.display import Summarized
-from exactrelu.exact.rationals import fmpq_matrix, fraction_of, rational_str
+from exactrelu.exact.rationals import rational_str
 from exactrelu.model.alpha_form import AlphaNeuron, alpha_form_network, alpha_form_to_json
 from exactrelu.model.network import Network
 from exactrelu.model.network_io import network_to_float_json, network_to_json
@@ -41,6 +37,12 @@ from exactrelu.optimum.mirror_ties import (
     MirrorStructure,
     proposes_mirror_ties,
     verify_mirror_ties,
+)
+from exactrelu.optimum.neuron_polytope import min_norm_point, polytope_vertices
+from exactrelu.optimum.undecided_report import (
+    mirror_tie_reason,
+    numeric_structure,
+    undecided_reason,
 )
 from exactrelu.optimum.verified import Verification, VerifiedStructure, verify
 from exactrelu.program.exact_optimum import (
@@ -238,7 +240,7 @@ class OptimalSet(Summarized):
             return {
                 **head,
                 "claims": {name: "exact" for name in ("optimum", "residual", "fit")},
-                "reason": _undecided_reason(self.problem, self.undecided_blocks),
+                "reason": undecided_reason(self.problem, self.undecided_blocks),
                 **base,
                 "objective_lower": rational_str(self.solution.objective_lower),
                 "objective_upper": rational_str(self.solution.objective_upper),
@@ -314,101 +316,6 @@ _UNKNOWN: dict[str, object] = {
 }
 
 
-def _undecided_reason(problem: Problem, blocks) -> str:
-    """Plain words for an exact optimum whose equicorrelation set E is not decided."""
-    shown = ", ".join(f"(pattern {i}, sign {s})" for i, s in list(blocks)[:5])
-    more = "" if len(blocks) <= 5 else f" and {len(blocks) - 5} more"
-    if problem.model == "gated":
-        return (
-            f"the dual optimum is exact, but blocks {shown}{more} at the dual bound λ have no "
-            "exact gate of their pattern (a sampled float gate whose exact pattern differs), so "
-            "E and the polytope of optimal networks are not known"
-        )
-    return (
-        f"the dual optimum is exact, but the exact projection could not decide whether blocks "
-        f"{shown}{more} reach λ (the active-set method's safeguard), so E and the polytope of "
-        "optimal networks are not known"
-    )
-
-
-def numeric_structure(problem: Problem, solution: Solution | None) -> dict[str, object] | None:
-    """The float solution's structure, labelled numeric (nothing here is certified): its
-    neurons (sign, direction, α, active and face rows, a cell), the mirror pairs among them
-    (directions ≈ opposite, same sign), ‖X̃ᵀr‖ relative to λ, and an estimate of the optimal
-    polytope's dimension (the nullity of the neurons' float fits, centred with an output bias,
-    at a tolerance ``1e-8·max‖f‖``)."""
-    if solution is None:
-        return None
-    found = solution.numeric
-    rows = problem.rows_float
-    r = np.asarray(found.residual, dtype=float)
-    lam = float(problem.lam_sum)
-    directions = np.asarray(found.directions, dtype=float).reshape(len(found.neurons), -1)
-    neurons = []
-    fits = []
-    for i, nu in enumerate(found.neurons):
-        v = directions[i]
-        neurons.append(
-            {
-                "sign": int(nu.sign),
-                "direction": [float(t) for t in v],
-                "alpha": float(found.alpha[i]),
-                "active": [int(k) for k in np.flatnonzero(np.asarray(nu.active))],
-                "face": [int(k) for k in np.asarray(nu.face)],
-                "cell": int(found.cells[i]),
-            }
-        )
-        values = rows @ v
-        if problem.model == "gated":  # the block's pattern gates the rows
-            fit = np.where(np.asarray(nu.active, dtype=bool), values, 0.0)
-        else:
-            fit = nu.sign * np.maximum(values, 0)
-        fits.append(fit)
-    pairs = []
-    for i in range(len(neurons)):
-        for j in range(i + 1, len(neurons)):
-            same = found.neurons[i].sign == found.neurons[j].sign
-            if same and np.linalg.norm(directions[i] + directions[j]) <= 1e-6 * lam:
-                pairs.append([i, j])
-    dimension = None
-    if fits:
-        F = np.array(fits).T
-        if problem.output_bias:
-            F = F - F.mean(axis=0)
-        scale = max(float(np.abs(F).max()), 1e-300)
-        rank = int(np.linalg.matrix_rank(F, tol=1e-8 * scale * max(F.shape)))
-        dimension = len(fits) - rank
-    g = rows.T @ r
-    return {
-        "label": "numeric",
-        "objective_estimate": float(solution.objective_upper),
-        "neurons": neurons,
-        "mirror_pairs": pairs,
-        "xtr_over_lam": float(np.linalg.norm(g)) / lam,
-        "polytope_dimension_estimate": dimension,
-    }
-
-
-def mirror_tie_reason(problem: Problem, solution: Solution | None, failures) -> str:
-    """Plain words for a verified-route undecided outcome (from the float structure and the
-    checks that failed)."""
-    first = "; ".join(list(failures)[:3]) or "no reason recorded"
-    numeric = numeric_structure(problem, solution)
-    if numeric and numeric["mirror_pairs"] and numeric["xtr_over_lam"] <= 1e-6:
-        return (
-            f"X̃ᵀr ≈ 0 (‖X̃ᵀr‖/λ ≈ {numeric['xtr_over_lam']:.1e}): the neurons' mirrors tie at λ "
-            f"(mirror ties, {len(numeric['mirror_pairs'])} pairs in the float solution), so the "
-            "fits are dependent and the structure could not be proved; failed checks: " + first
-        )
-    if numeric and numeric["polytope_dimension_estimate"]:
-        return (
-            "the float solution's neuron fits look linearly dependent (estimated polytope "
-            f"dimension {numeric['polytope_dimension_estimate']}), so the optimum is not "
-            "isolated and the structure could not be proved; failed checks: " + first
-        )
-    return "the structure of the irrational optimum could not be proved: " + first
-
-
 def optimal_set(
     problem: Problem, solution: Solution | None = None, max_networks: int = MAX_NETWORKS
 ) -> OptimalSet:
@@ -436,8 +343,8 @@ def optimal_set(
     else:
         neurons, undecided = _equicorrelation_neurons(problem, solution, r)
     fit = tuple(a - b for a, b in zip(y, r, strict=True))
-    vertices = _vertices(neurons, fit, problem.output_bias)
-    min_norm = _min_norm(vertices, len(neurons))
+    vertices = polytope_vertices(neurons, fit, problem.output_bias)
+    min_norm = min_norm_point(vertices, len(neurons))
     status = "undecided" if undecided else "exact"
     return OptimalSet(
         problem,
@@ -645,91 +552,3 @@ def _gated_neurons(problem: Problem, r):
         )
         neurons.append(OptimalNeuron(v, 1, (), (i,), fit, gate))
     return neurons, undecided
-
-
-def polytope_rows(neurons, fit, output_bias: bool) -> tuple[list[list[Fraction]], list[Fraction]]:
-    """The optimal polytope ``{β >= 0 : Σ_ν β_ν f_ν (+ b) = ŷ}`` (docs/theory.md §5–§6) as rows of
-    its equations: ``(F, target)`` with ``F[k][ν] = f_ν[k]`` (the fit of ``neurons[ν]`` at row k)
-    and ``target[k] = ŷ_k``, so that the polytope is ``{β >= 0 : F β = target}``.  With an output
-    bias the free b is eliminated by centring both sides (every column and the target minus its
-    mean over the rows); b is then ``mean(ŷ) − Σ_ν β_ν mean(f_ν)``."""
-    n = len(fit)
-    F = [[nu.fit[k] for nu in neurons] for k in range(n)]
-    target = list(fit)
-    if output_bias:
-        mean_F = [sum((F[k][j] for k in range(n)), Fraction(0)) / n for j in range(len(neurons))]
-        mean_y = sum(target, Fraction(0)) / n
-        F = [[F[k][j] - mean_F[j] for j in range(len(neurons))] for k in range(n)]
-        target = [t - mean_y for t in target]
-    return F, target
-
-
-def _vertices(neurons, fit, output_bias) -> list[dict[int, Fraction]]:
-    """All vertices of ``{β >= 0 : Σ β_ν f_ν = ŷ}`` (exact, cdd.gmp)."""
-    F, target = polytope_rows(neurons, fit, output_bias)
-    p = len(neurons)
-    if all(t == 0 for t in target):
-        return [{}]
-    rows = [[-t] + F[k] for k, t in enumerate(target)]
-    rows += [[0] + [1 if j == i else 0 for j in range(p)] for i in range(p)]
-    matrix = cdd.gmp.matrix_from_array(
-        rows, lin_set=range(len(target)), rep_type=cdd.RepType.INEQUALITY
-    )
-    generators = cdd.gmp.copy_generators(cdd.gmp.polyhedron_from_matrix(matrix))
-    out = []
-    for row in generators.array:
-        if row[0] == 1:
-            out.append({j: Fraction(v) for j, v in enumerate(row[1:]) if v != 0})
-    return sorted(out, key=lambda v: (len(v), sorted(v.items())))
-
-
-def _min_norm(vertices: list[dict[int, Fraction]], p: int) -> dict[int, Fraction]:
-    """argmin ‖β‖² on the polytope = the min-norm point of the convex hull of its vertices,
-    by Wolfe's algorithm (1976) in exact arithmetic: finite, and optimal when
-    ``x·x <= x·v`` for every vertex v."""
-    points = [[v.get(j, Fraction(0)) for j in range(p)] for v in vertices]
-
-    def dot(a, b):
-        return sum((s * t for s, t in zip(a, b, strict=True)), Fraction(0))
-
-    corral = [min(range(len(points)), key=lambda i: dot(points[i], points[i]))]
-    weights = [Fraction(1)]
-    x = points[corral[0]]
-    while True:
-        j = min(range(len(points)), key=lambda i: dot(x, points[i]))
-        if dot(x, x) <= dot(x, points[j]) or j in corral:
-            return {i: v for i, v in enumerate(x) if v != 0}
-        corral.append(j)
-        weights.append(Fraction(0))
-        while True:  # minor cycle: the affine min-norm point of the corral
-            mu = _affine_min_norm([points[i] for i in corral])
-            if all(m > 0 for m in mu):
-                weights = mu
-                break
-            theta = min(w / (w - m) for w, m in zip(weights, mu, strict=True) if m <= 0)
-            weights = [(1 - theta) * w + theta * m for w, m in zip(weights, mu, strict=True)]
-            kept = [t for t, w in enumerate(weights) if w > 0]
-            corral = [corral[t] for t in kept]
-            weights = [weights[t] for t in kept]
-        x = [
-            sum((w * points[i][k] for w, i in zip(weights, corral, strict=True)), Fraction(0))
-            for k in range(p)
-        ]
-
-
-def _affine_min_norm(points: list[list[Fraction]]) -> list[Fraction]:
-    """Weights μ (Σμ = 1) of the min-norm point of the affine hull of affinely independent
-    points: ``[[PPᵀ, 1], [1ᵀ, 0]] (μ, −ν) = (0, 1)``."""
-    q = len(points)
-    gram = [
-        [
-            sum((a * b for a, b in zip(points[i], points[j], strict=True)), Fraction(0))
-            for j in range(q)
-        ]
-        + [Fraction(1)]
-        for i in range(q)
-    ]
-    system = fmpq_matrix(gram + [[Fraction(1)] * q + [Fraction(0)]])
-    rhs = fmpq_matrix([[Fraction(0)]] * q + [[Fraction(1)]])
-    solution = system.solve(rhs)
-    return [fraction_of(solution[i, 0]) for i in range(q)]

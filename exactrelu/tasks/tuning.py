@@ -42,7 +42,8 @@ from exactrelu.exact.rationals import (
 from exactrelu.model.alpha_form import alpha_form_to_json
 from exactrelu.model.network import Network, augmented
 from exactrelu.model.network_io import network_to_json
-from exactrelu.optimum.optimal_set import OptimalSet, polytope_rows
+from exactrelu.optimum.neuron_polytope import polytope_rows
+from exactrelu.optimum.optimal_set import OptimalSet
 
 HIGHS_METHOD = "highs_basis_verified"
 VERTEX_METHOD = "vertex_enumeration"

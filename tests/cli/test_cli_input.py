@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 import exactrelu
-from exactrelu.cli import _round_up, main
+from exactrelu.cli import main
+from exactrelu.cli_output import round_up as _round_up
 from exactrelu.exact.progress import TqdmProgress, reporter
 
 DATA = "x1,x2,y\n1,0,2\n0,1,-5\n1,1,1\n2,-1,0.5\n"

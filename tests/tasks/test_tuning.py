@@ -11,13 +11,8 @@ from hypothesis import strategies as st
 
 from exactrelu.errors import ExactReluInputError
 from exactrelu.model.network import fit
-from exactrelu.optimum.optimal_set import (
-    OptimalNeuron,
-    OptimalSet,
-    _min_norm,
-    _vertices,
-    optimal_set,
-)
+from exactrelu.optimum.neuron_polytope import min_norm_point, polytope_vertices
+from exactrelu.optimum.optimal_set import OptimalNeuron, OptimalSet, optimal_set
 from exactrelu.program.problem import Problem
 from exactrelu.tasks import tuning
 from exactrelu.tasks.prune import prune
@@ -61,8 +56,8 @@ def hand_polytope() -> OptimalSet:
         neurons.append(OptimalNeuron(v, 1, (), (), fit))
     fit = tuple(2 * a for a in neurons[2].fit)
     problem = Problem(X, list(fit), 1)
-    vertices = _vertices(neurons, fit, False)
-    min_norm = _min_norm(vertices, len(neurons))
+    vertices = polytope_vertices(neurons, fit, False)
+    min_norm = min_norm_point(vertices, len(neurons))
     residual = (F(0),) * 3
     if not _HAND:
         _HAND.append(

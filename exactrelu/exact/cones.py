@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations
+from math import comb
 from numbers import Rational
 
 import numpy as np
@@ -68,9 +69,10 @@ def _project_same_size(A: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, np.nda
     proj = C.copy()
     mu = np.zeros((M, f))
     todo = np.nonzero(~np.all(np.einsum("mfd,md->mf", A, C) >= -tol[:, None], axis=1))[0]
-    subsets = [S for k in range(1, min(D, f) + 1) for S in combinations(range(f), k)]
-    if len(subsets) > MAX_SUBSETS:
+    # count the candidate faces before building any: their number grows like f^D
+    if sum(comb(f, k) for k in range(1, min(D, f) + 1)) > MAX_SUBSETS:
         return _project_lawson_hanson(A, C, proj, mu, todo)
+    subsets = (S for k in range(1, min(D, f) + 1) for S in combinations(range(f), k))
     At, Ct, tolt, scalet = A[todo], C[todo], tol[todo], scale[todo]  # the unsolved cones
     for S in subsets:
         if len(todo) == 0:

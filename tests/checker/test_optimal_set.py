@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from flint import fmpq, fmpq_mat
+from undecided_fields import UNKNOWN_FIELDS
 
 from exactrelu import Problem
 from exactrelu.checker import CheckFailure, check_certificate, check_file
@@ -392,20 +393,7 @@ def test_undecided_block_weakens_the_claims() -> None:
     rejects("identity", doc, "is made but E has undecided blocks")
     doc["claims"] = {name: "exact" for name in ("optimum", "residual", "fit")}
     rejects("identity", doc, "must be null in an undecided file")
-    for name in (
-        "neurons",
-        "used_neurons",
-        "unique_network",
-        "unique_function",
-        "functions",
-        "unique_convex",
-        "count_minimal_networks",
-        "count_minimal_networks_is_lower_bound",
-        "count_minimal_convex",
-        "min_width",
-        "same_size",
-        "min_norm_network",
-    ):
+    for name in UNKNOWN_FIELDS:
         doc[name] = None
     doc["minimal_networks"] = []
     doc["reason"] = "block not decided"

@@ -10,6 +10,7 @@ from fractions import Fraction as F
 from functools import cache
 
 import pytest
+from undecided_fields import UNKNOWN_FIELDS
 
 from exactrelu import Problem
 from exactrelu.checker import CheckFailure, check_certificate
@@ -103,20 +104,7 @@ def _undecided_from(report: dict, block: list[int]) -> dict:
     cert["claims"] = {"optimum": "exact", "residual": "exact", "fit": "exact"}
     cert["undecided_blocks"] = [block]
     cert["reason"] = "the exact projection could not decide a block"
-    for name in (
-        "neurons",
-        "used_neurons",
-        "unique_network",
-        "unique_function",
-        "functions",
-        "unique_convex",
-        "count_minimal_networks",
-        "count_minimal_networks_is_lower_bound",
-        "count_minimal_convex",
-        "min_width",
-        "same_size",
-        "min_norm_network",
-    ):
+    for name in UNKNOWN_FIELDS:
         cert[name] = None
     cert["minimal_networks"] = []
     cert.pop("max_networks", None)

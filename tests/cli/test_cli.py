@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_run import assert_one_line_error, run
 from strategies_data import planar_bias_cell_count
 
 import exactrelu
-from exactrelu.cli import main
 
 IRIS = Path(exactrelu.__file__).parent / "data" / "bundled" / "iris_petals.csv"
 
@@ -34,18 +34,6 @@ DATA = {
     "rounded": ("0.123,0.456,1\n0.789,-0.5,2\n1.015,2.2,3\n", ["--round", "2", "--bias"]),
     "rank_deficient": ("1,2,3,0\n2,4,6,1\n1,0,1,1\n3,2,5,0\n", []),
 }
-
-
-def run(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_line_error(err: str) -> None:
-    assert "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1, err
-    assert err.startswith("exactrelu: error:")
 
 
 @pytest.fixture

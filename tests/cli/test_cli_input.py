@@ -17,6 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from cli_run import assert_one_line_error, run
 
 import exactrelu
 from exactrelu.cli import main
@@ -26,20 +27,6 @@ from exactrelu.exact.progress import TqdmProgress, reporter
 DATA = "x1,x2,y\n1,0,2\n0,1,-5\n1,1,1\n2,-1,0.5\n"
 ONE = "x1,x2,y\n3,4,10\n"  # λ = 1: optimum 99/50, one neuron
 IRIS = Path(exactrelu.__file__).parent / "data" / "bundled" / "iris_petals.csv"
-
-
-def run(capsys: pytest.CaptureFixture, *args: object) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_line_error(err: str, *words: str) -> None:
-    assert "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1, err
-    assert err.startswith("exactrelu: error:")
-    for word in words:
-        assert word in err, err
 
 
 def command(*args: object, timeout: float = 120, stdin=None) -> subprocess.CompletedProcess:

@@ -6,18 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from cli_run import run
 
 from exactrelu.checker import check_file
-from exactrelu.cli import main
 from exactrelu.testing.planted import planted
 
 DATA = "x,y\n0,0\n1,1\n2,0\n3,2\n"
-
-
-def run(capsys: pytest.CaptureFixture, *args: object) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -12,24 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from exactrelu.cli import main
+from cli_run import assert_one_line_error, run
 
 DATA = "x1,x2,y\n1,0,2\n0,1,-5\n1,1,1\n2,-1,0.5\n"
-
-
-def run(capsys: pytest.CaptureFixture, *args: object) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_line_error(err: str, *words: str) -> None:
-    assert "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1, err
-    assert err.startswith("exactrelu: error:")
-    for word in words:
-        assert word in err, err
 
 
 @pytest.fixture

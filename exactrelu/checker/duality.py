@@ -170,13 +170,14 @@ def read_header(
     kind: str,
     models: tuple[str, ...] = tuple(_SIGNS),
     read_lam=None,
+    version: int = 1,
 ) -> Program:
     """D1: kind, version, options; n, d describe the data, data_sha256 is its hash, y is given;
     λ_s from the file (``read_lam``, default :func:`program_lam`).  Returns the program with no
     patterns yet (no pattern list, lower bound 0): each kind adds its own."""
-    if cert.get("kind") != kind or cert.get("version") != 1:
+    if cert.get("kind") != kind or cert.get("version") != version:
         raise CheckFailure(
-            f"expected kind {kind!r} version 1, got {cert.get('kind')!r} "
+            f"expected kind {kind!r} version {version}, got {cert.get('kind')!r} "
             f"version {cert.get('version')!r}"
         )
     n, d = field(cert, "n", int), field(cert, "d", int)

@@ -17,14 +17,12 @@ import math
 from collections.abc import Sequence
 from fractions import Fraction
 
-import numpy as np
-
-from exactrelu.checker.data import input_options, require_data_hash
 from exactrelu.checker.duality import (
     Program,
     check_solve,
     parse_multipliers,
     pattern_sums,
+    read_header,
     with_patterns,
 )
 from exactrelu.checker.failure import CheckFailure
@@ -84,41 +82,10 @@ def check_path(cert: dict, X: Sequence[Sequence[Fraction]], y: Sequence[Fraction
 
 
 def _header(cert: dict, X, y) -> Program:
-    """R1-R2: kind, version and options; n, d and the hash are the data's; the program's pattern
-    list (all cells with a valid nested patterns certificate, or a list)."""
-    if cert.get("kind") != "path" or cert.get("version") != 3:
-        raise CheckFailure(
-            f"expected kind 'path' version 3, got {cert.get('kind')!r} version "
-            f"{cert.get('version')!r}"
-        )
-    n, d = field(cert, "n", int), field(cert, "d", int)
-    if (n, d) != (len(X), len(X[0]) if X else 0):
-        raise CheckFailure(
-            f"the path is for n={n}, d={d}; the data has n={len(X)}, d={len(X[0]) if X else 0}"
-        )
-    if y is None:
-        raise CheckFailure("a path needs data with a target y")
-    bias, output_bias = field(cert, "bias", bool), field(cert, "output_bias", bool)
-    if cert.get("scale") not in ("sum", "mean"):
-        raise CheckFailure(f"scale must be sum or mean, got {cert.get('scale')!r}")
-    if cert.get("model") not in _SIGNS:
-        raise CheckFailure(f"model must be relu or gated, got {cert.get('model')!r}")
-    input_options(cert)
-    require_data_hash(cert, X, y)
-    program = Program(
-        rows=[[*x, Fraction(1)] if bias else list(x) for x in X],
-        y=list(y),
-        bias=bias,
-        output_bias=output_bias,
-        divisor=n if cert["scale"] == "mean" else 1,
-        lam=Fraction(1),
-        model=cert["model"],
-        patterns=[],
-        matrix=np.zeros((0, n), dtype=np.uint8),
-        complete=False,
-        scope="",
-        lower=Fraction(0),
-    )
+    """R1-R2: kind, version and options; n, d and the hash are the data's (the header of every
+    kind, D1, without a λ: a path has many); the program's pattern list (all cells with a valid
+    nested patterns certificate, or a list)."""
+    program = read_header(cert, X, y, "path", read_lam=lambda cert, n: Fraction(1), version=3)
     return with_patterns(program, cert, field(cert, "certificate", dict), X, y)
 
 
